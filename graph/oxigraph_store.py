@@ -1,0 +1,227 @@
+"""The embedded default store: a persistent pyoxigraph database, no server."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
+
+from graph.kinds import NodeKind, RelKind
+from graph.model import Batch, Counts, LoadReport, Node, Subgraph
+from graph.projection import to_networkx, within_territory
+from graph.rdf import (
+    FROM,
+    PREFIXES,
+    RDF_TYPE,
+    batch_quads,
+    class_kind,
+    graph_iri,
+    iri,
+    is_qualified,
+    predicate_rel,
+    relation_iri,
+)
+from graph.rdf import (
+    node_id as id_of_iri,
+)
+from graph.rdf_decode import decode
+from graph.store import StoreError
+
+__all__ = ["OxigraphStore"]
+
+_RELATION_PREDICATES = {f"<{PREFIXES['mlg']}{rel.predicate}>" for rel in RelKind}
+
+
+class OxigraphStore:
+    """The whole graph as RDF quads in a pyoxigraph store (on disk, or in memory
+    when `path` is None)."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        try:
+            self._store = Store(str(path)) if path is not None else Store()
+        except OSError as e:
+            raise StoreError(f"cannot open the embedded store at {path}: {e}") from e
+        self.path = Path(path) if path is not None else None
+
+    # -- writing ---------------------------------------------------------------
+
+    def upsert(self, batch: Batch) -> LoadReport:
+        """Write a batch in one transaction.
+
+        Values a node or relation already had in the same dataset are replaced by
+        the batch's; values from other datasets stay beside them.
+        """
+        self._check_endpoints(batch)
+        before = len(self._store)
+        new = list(batch_quads(batch))
+        stale = list(self._stale_quads(batch, set(new)))
+        if stale:
+            self._store.update(_delete_insert(stale, new))
+        else:
+            self._store.extend(new)
+        after = len(self._store)
+        return LoadReport(
+            source=batch.provenance.source,
+            nodes_written=len(batch.nodes),
+            edges_written=len(batch.edges),
+            triples_added=max(after - before + len(stale), 0),
+            triples_removed=len(stale),
+        )
+
+    def bulk_load(self, batches: Iterable[Batch]) -> int:
+        """Load batches into an empty store at full speed, outside any transaction
+        (pyoxigraph's bulk loader): for first loads and benchmarks, not for updates."""
+        if len(self._store) and not _only_metadata(self._store):
+            raise StoreError("bulk_load needs an empty store; use upsert to update")
+
+        def quads() -> Iterator[Quad]:
+            for batch in batches:
+                yield from batch_quads(batch)
+
+        self._store.bulk_extend(quads())
+        return len(self._store)
+
+    def _check_endpoints(self, batch: Batch) -> None:
+        declared = {n.id for n in batch.nodes}
+        for edge in batch.edges:
+            for end in (edge.source, edge.target):
+                if end not in declared and not self._exists(end):
+                    raise StoreError(
+                        f"{batch.provenance.source}: relation {edge.rel.value} "
+                        f"{edge.source} → {edge.target} names {end}, "
+                        "which is neither in the batch nor in the store"
+                    )
+                declared.add(end)
+
+    def _exists(self, node_id: str) -> bool:
+        return any(True for _ in self._store.quads_for_pattern(NamedNode(iri(node_id)), RDF_TYPE, None, None))
+
+    def _stale_quads(self, batch: Batch, new: set[Quad]) -> Iterator[Quad]:
+        graph = graph_iri(batch.provenance.source)
+        if not self._store.contains_named_graph(graph):
+            return
+        for quad in self._store.quads_for_pattern(graph, None, None, DefaultGraph()):
+            if quad not in new:
+                yield quad
+        for node in batch.nodes:
+            subject = NamedNode(iri(node.id))
+            for quad in self._store.quads_for_pattern(subject, None, None, graph):
+                if predicate_rel(quad.predicate.value) is None and quad not in new:
+                    yield quad
+        for edge in batch.edges:
+            if is_qualified(edge):
+                for quad in self._store.quads_for_pattern(relation_iri(edge), None, None, graph):
+                    if quad not in new:
+                        yield quad
+
+    def clear(self) -> None:
+        self._store.clear()
+
+    # -- reading ---------------------------------------------------------------
+
+    def query(self, sparql: str) -> Any:
+        """A SPARQL query over the union of all datasets."""
+        return self._store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
+
+    def quads(self) -> Iterator[Quad]:
+        return iter(self._store)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def node(self, node_id: str) -> Node | None:
+        found = decode(self._store.quads_for_pattern(NamedNode(iri(node_id)), None, None, None))
+        return next((n for n in found.nodes if n.id == node_id), None)
+
+    def subgraph(self) -> Subgraph:
+        return decode(self._store.quads_for_pattern(None, None, None, None))
+
+    def neighbourhood(self, node_id: str, *, depth: int = 1) -> Subgraph:
+        if self.node(node_id) is None:
+            raise KeyError(f"unknown node: {node_id}")
+        reached = {node_id}
+        frontier = {node_id}
+        for _ in range(depth):
+            step = self._adjacent(frontier) - reached
+            reached |= step
+            frontier = step
+        return self._induced(reached)
+
+    def _adjacent(self, ids: set[str]) -> set[str]:
+        if not ids:
+            return set()
+        values = " ".join(f"<{iri(i)}>" for i in sorted(ids))
+        predicates = " ".join(sorted(_RELATION_PREDICATES))
+        rows = self.query(
+            f"""SELECT DISTINCT ?n WHERE {{
+                VALUES ?x {{ {values} }} VALUES ?p {{ {predicates} }}
+                {{ ?x ?p ?n }} UNION {{ ?n ?p ?x }}
+            }}"""
+        )
+        return {id_of_iri(row["n"].value) for row in rows}
+
+    def _induced(self, ids: set[str]) -> Subgraph:
+        """Nodes `ids` and the relations between them, with their qualifications."""
+        quads: list[Quad] = []
+        for node_id in sorted(ids):
+            subject = NamedNode(iri(node_id))
+            quads.extend(self._store.quads_for_pattern(subject, None, None, None))
+            for link in self._store.quads_for_pattern(None, FROM, subject, None):
+                quads.extend(self._store.quads_for_pattern(link.subject, None, None, None))
+        found = decode(quads)
+        return Subgraph(
+            tuple(n for n in found.nodes if n.id in ids),
+            tuple(e for e in found.edges if e.source in ids and e.target in ids),
+        )
+
+    def projection(
+        self, *, territory: str | None = None, kinds: Collection[NodeKind] | None = None
+    ) -> nx.MultiDiGraph:
+        G = to_networkx(self.subgraph())
+        if territory is None and kinds is None:
+            return G
+        return within_territory(G, territory, kinds=kinds)
+
+    def counts(self) -> Counts:
+        nodes: Counter[str] = Counter()
+        for row in self.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c"):
+            kind = class_kind(row["c"].value)
+            if kind is not None:
+                nodes[kind.value] += int(row["n"].value)
+        edges: Counter[str] = Counter()
+        for edge in self.subgraph().edges:
+            edges[edge.rel.value] += 1
+        return Counts(dict(sorted(nodes.items())), dict(sorted(edges.items())))
+
+    def close(self) -> None:
+        self._store.flush()
+        del self._store
+
+    def __enter__(self) -> OxigraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _only_metadata(store: Store) -> bool:
+    return all(isinstance(q.graph_name, DefaultGraph) for q in store)
+
+
+def _quad_text(quad: Quad) -> str:
+    return f"GRAPH {quad.graph_name} {{ {quad.subject} {quad.predicate} {quad.object} }}"
+
+
+def _delete_insert(stale: list[Quad], new: list[Quad]) -> str:
+    """One SPARQL update, applied atomically: remove replaced values, write the batch."""
+    deletions = " ".join(_quad_text(q) for q in stale)
+    insertions = " ".join(
+        f"{q.subject} {q.predicate} {q.object} ." if isinstance(q.graph_name, DefaultGraph) else _quad_text(q)
+        for q in new
+    )
+    return f"DELETE DATA {{ {deletions} }} ; INSERT DATA {{ {insertions} }}"
+

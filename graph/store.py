@@ -1,0 +1,45 @@
+"""The contract every backend honours: the embedded RDF store and Neo4j."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Protocol
+
+import networkx as nx
+
+from graph.kinds import NodeKind
+from graph.model import Batch, Counts, LoadReport, Node, Subgraph
+
+__all__ = ["GraphStore", "StoreError"]
+
+
+class StoreError(RuntimeError):
+    """A store could not do what was asked; the message says what and where."""
+
+
+class GraphStore(Protocol):
+    """What every backend (embedded RDF, Neo4j) must do."""
+
+    def upsert(self, batch: Batch) -> LoadReport:
+        """Write a batch atomically: all of it, or nothing. Writing it again changes nothing."""
+        ...
+
+    def node(self, node_id: str) -> Node | None: ...
+
+    def neighbourhood(self, node_id: str, *, depth: int = 1) -> Subgraph:
+        """The subgraph induced by the nodes at most `depth` relations away, any direction."""
+        ...
+
+    def subgraph(self) -> Subgraph:
+        """Every node and relation."""
+        ...
+
+    def projection(
+        self, *, territory: str | None = None, kinds: Collection[NodeKind] | None = None
+    ) -> nx.MultiDiGraph: ...
+
+    def counts(self) -> Counts: ...
+
+    def clear(self) -> None: ...
+
+    def close(self) -> None: ...
