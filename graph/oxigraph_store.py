@@ -57,12 +57,20 @@ class OxigraphStore:
         """
         self._check_endpoints(batch)
         before = len(self._store)
-        new = list(batch_quads(batch))
-        stale = list(self._stale_quads(batch, set(new)))
-        if stale:
-            self._store.update(_delete_insert(stale, new))
-        else:
-            self._store.extend(new)
+        graph = graph_iri(batch.provenance.source)
+        stale: list[Quad] = []
+        try:
+            if self._store.contains_named_graph(graph):
+                new = list(batch_quads(batch))
+                stale = list(self._stale_quads(batch, set(new)))
+                if stale:
+                    self._store.update(_delete_insert(stale, new))
+                else:
+                    self._store.extend(new)
+            else:
+                self._store.extend(batch_quads(batch))  # streamed, in one transaction
+        except (TypeError, ValueError) as e:
+            raise StoreError(f"{batch.provenance.source}: batch not written: {e}") from e
         after = len(self._store)
         return LoadReport(
             source=batch.provenance.source,
@@ -102,8 +110,6 @@ class OxigraphStore:
 
     def _stale_quads(self, batch: Batch, new: set[Quad]) -> Iterator[Quad]:
         graph = graph_iri(batch.provenance.source)
-        if not self._store.contains_named_graph(graph):
-            return
         for quad in self._store.quads_for_pattern(graph, None, None, DefaultGraph()):
             if quad not in new:
                 yield quad
@@ -224,4 +230,3 @@ def _delete_insert(stale: list[Quad], new: list[Quad]) -> str:
         for q in new
     )
     return f"DELETE DATA {{ {deletions} }} ; INSERT DATA {{ {insertions} }}"
-

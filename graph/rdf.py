@@ -128,7 +128,7 @@ def node_id(value: str) -> str:
     """
     for fam, prefix in _GEO_FAMILIES.items():
         if value.startswith(prefix):
-            return f"{fam}:{value[len(prefix):]}"
+            return f"{fam}:{value[len(prefix) :]}"
     if value.startswith(INSEE_NAF):
         return "naf:" + value[len(INSEE_NAF) :].split("/", 1)[1]
     if value.startswith(ID):
@@ -196,7 +196,9 @@ def to_literal(value: PropValue) -> Literal:
         return Literal(repr(value), datatype=NamedNode(XSD + "double"))
     if isinstance(value, date):
         return Literal(value.isoformat(), datatype=NamedNode(XSD + "date"))
-    return Literal(value)
+    if isinstance(value, str):
+        return Literal(value)
+    raise TypeError(f"unsupported literal value: {value!r}")
 
 
 def from_literal(term: Literal) -> PropValue:
@@ -238,7 +240,14 @@ def node_quads(node: Node, graph: NamedNode) -> Iterator[Quad]:
     yield Quad(subject, RDF_TYPE, kind_class(node.kind), graph)
     yield Quad(subject, NAME, Literal(node.name), graph)
     for name, value in node.props.items():
-        yield Quad(subject, prop_predicate(name), to_literal(value), graph)
+        yield Quad(subject, prop_predicate(name), _literal_of(node.id, name, value), graph)
+
+
+def _literal_of(owner: str, name: str, value: PropValue) -> Literal:
+    try:
+        return to_literal(value)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{owner}: property {name!r} has an unsupported value {value!r}") from e
 
 
 def is_qualified(edge: Edge) -> bool:
@@ -258,7 +267,7 @@ def edge_quads(edge: Edge, graph: NamedNode) -> Iterator[Quad]:
     if edge.key:
         yield Quad(rel, KEY, Literal(edge.key), graph)
     for name, value in edge.attrs.items():
-        yield Quad(rel, prop_predicate(name), to_literal(value), graph)
+        yield Quad(rel, prop_predicate(name), _literal_of(edge.source, name, value), graph)
 
 
 def dataset_quads(provenance: Provenance) -> Iterator[Quad]:
