@@ -1,0 +1,41 @@
+# maillage — the two commands of the quick start are `make demo` and `make test`.
+# Both create their own environment (.venv) from this repository's files.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint typecheck unit bench-rdf bench-national bench-neo4j clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/maillage demo
+
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+bench-rdf: $(STAMP)
+	$(BIN)/python -m bench.rdf_store --triples 1000000
+
+bench-national: $(STAMP)
+	$(BIN)/python -m bench.national_load
+
+bench-neo4j: $(STAMP)
+	$(BIN)/python -m bench.neo4j_load
+
+clean:
+	rm -rf $(VENV) out var tools/neo4j-launcher/target .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,74 @@
+"""The command line, run as a user runs it, on a real embedded store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from api.cli import app
+from graph.oxigraph_store import OxigraphStore
+from tests.conftest import aube_batch
+
+runner = CliRunner()
+
+
+def _aube_store(tmp_path: Path) -> Path:
+    path = tmp_path / "store"
+    with OxigraphStore(path) as store:
+        store.upsert(aube_batch())
+    return path
+
+
+def test_stats_prints_counts_by_kind_and_relation(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["stats", "--store", str(_aube_store(tmp_path))])
+    assert result.exit_code == 0, result.output
+    lines = [line.split() for line in result.output.splitlines()]
+    assert ["Entreprise", "4"] in lines
+    assert ["ACI", "1"] in lines
+    assert ["LOCATED_IN", "7"] in lines
+    assert ["PARTNER_OF", "3"] in lines
+
+
+def test_sparql_counts_by_kind_as_json(tmp_path: Path) -> None:
+    query = (
+        "SELECT ?kind (COUNT(?o) AS ?n) WHERE { ?o a ?kind "
+        "FILTER(STRSTARTS(STR(?kind), STR(mlg:))) } GROUP BY ?kind ORDER BY ?kind"
+    )
+    result = runner.invoke(app, ["sparql", query, "--format", "json", "--store", str(_aube_store(tmp_path))])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    counts = {row["kind"].rsplit("#", 1)[1]: row["n"] for row in rows}
+    assert counts == {
+        "ACI": 1,
+        "Club": 1,
+        "Commune": 2,
+        "Dataset": 1,
+        "Departement": 1,
+        "EI": 1,
+        "Entreprise": 4,
+        "Partnership": 3,
+        "Region": 1,
+    }
+
+
+def test_sparql_table_compacts_iris_and_counts_rows(tmp_path: Path) -> None:
+    query = "SELECT ?o ?name WHERE { ?o a mlg:ACI ; schema:name ?name }"
+    result = runner.invoke(app, ["sparql", query, "--store", str(_aube_store(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[2].split(maxsplit=1) == ["id:org/boutique-boulot", "Boutique Boulot"]
+    assert result.output.splitlines()[-1] == "(1 ligne)"
+
+
+def test_sparql_csv_keeps_whole_iris(tmp_path: Path) -> None:
+    query = "SELECT ?o WHERE { ?o a mlg:EI }"
+    result = runner.invoke(app, ["sparql", query, "--format", "csv", "--store", str(_aube_store(tmp_path))])
+    assert result.output == "o\nhttps://w3id.org/maillage/id/org/ei-troyes\n"
+
+
+def test_invalid_sparql_is_one_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["sparql", "SELEKT nothing", "--store", str(_aube_store(tmp_path))])
+    assert result.exit_code == 1
+    assert result.output.startswith("erreur : invalid SPARQL")
+    assert "Traceback" not in result.output
