@@ -58,7 +58,7 @@ def write_page(G: nx.MultiDiGraph, path: Path, *, title: str) -> Path:
         label = relation_label(rel, data.get("type") if isinstance(data.get("type"), str) else None)
         net.add_edge(str(u), str(v), label=label, title=label, arrows="to", font={"size": 9})
     path.parent.mkdir(parents=True, exist_ok=True)
-    page = net.generate_html()
+    page = net.generate_html().replace("<h1></h1>", "")
     page = page.replace("<body>", f"<body>{_header(title, G)}", 1)
     page = page.replace("<html>", '<html lang="fr">', 1)
     path.write_text(page, encoding="utf-8")
