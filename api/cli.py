@@ -20,6 +20,7 @@ app = typer.Typer(
     help="Explorer le maillage territorial de l'inclusion : SIAE, entreprises, clubs, PTCE, réseaux.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,
 )
 
 DEFAULT_STORE = Path(os.environ.get("MAILLAGE_STORE", "var/maillage.oxigraph"))
@@ -131,7 +132,7 @@ def demo(
         import shutil
 
         shutil.rmtree(store_path)
-    with OxigraphStore(store_path) as s:
+    with _open(store_path) as s:
         report = s.upsert(read_case_studies())
         view = case_study_view(s)
     page = write_page(

@@ -42,6 +42,8 @@ class OxigraphStore:
 
     def __init__(self, path: Path | str | None = None) -> None:
         try:
+            if path is not None:
+                Path(path).mkdir(parents=True, exist_ok=True)
             self._store = Store(str(path)) if path is not None else Store()
         except OSError as e:
             raise StoreError(f"cannot open the embedded store at {path}: {e}") from e

@@ -7,6 +7,8 @@ of at most `MAX_NODES` nodes, never the national graph.
 from __future__ import annotations
 
 import html
+import json
+import math
 from pathlib import Path
 
 import networkx as nx
@@ -17,6 +19,20 @@ from visual.palette import LEGEND, kind_colour, kind_label, relation_label
 __all__ = ["MAX_NODES", "ViewTooLarge", "write_page"]
 
 MAX_NODES = 1000
+
+
+# vis-network options: labels stay readable when the whole view is fitted on screen.
+_OPTIONS = json.dumps(
+    {
+        "physics": {
+            "barnesHut": {"gravitationalConstant": -6000, "springLength": 140},
+            "stabilization": {"iterations": 400, "fit": True},
+        },
+        "nodes": {"font": {"size": 16}, "scaling": {"label": {"enabled": True, "drawThreshold": 3}}},
+        "edges": {"smooth": {"type": "continuous"}, "font": {"size": 10, "align": "middle"}},
+        "interaction": {"hover": True, "navigationButtons": False, "tooltipDelay": 150},
+    }
+)
 
 
 class ViewTooLarge(ValueError):
@@ -41,7 +57,7 @@ def write_page(G: nx.MultiDiGraph, path: Path, *, title: str) -> Path:
             f"{G.number_of_nodes()} nodes: a page draws at most {MAX_NODES}; choose a smaller view"
         )
     net = Network(height="820px", width="100%", directed=True, cdn_resources="in_line", heading="")
-    net.barnes_hut(gravity=-6000, spring_length=140)
+    net.set_options(_OPTIONS)
     for node, data in G.nodes(data=True):
         kind = str(data.get("kind", ""))
         net.add_node(
@@ -50,13 +66,12 @@ def write_page(G: nx.MultiDiGraph, path: Path, *, title: str) -> Path:
             title=_tooltip(data),
             color=kind_colour(kind),
             shape="dot",
-            size=14 if node.startswith("org:") else 8,
-            group=kind,
+            size=(10 if str(node).startswith("org:") else 6) + 3 * math.sqrt(G.degree(node)),
         )
     for u, v, data in G.edges(data=True):
         rel = str(data["rel"])
         label = relation_label(rel, data.get("type") if isinstance(data.get("type"), str) else None)
-        net.add_edge(str(u), str(v), label=label, title=label, arrows="to", font={"size": 9})
+        net.add_edge(str(u), str(v), label=label, title=label, arrows="to")
     path.parent.mkdir(parents=True, exist_ok=True)
     page = net.generate_html().replace("<h1></h1>", "")
     page = page.replace("<body>", f"<body>{_header(title, G)}", 1)
@@ -74,7 +89,17 @@ def _header(title: str, G: nx.MultiDiGraph) -> str:
     return (
         '<header style="font-family:sans-serif;padding:.5em 1em">'
         f'<h1 style="font-size:1.3em;margin:.2em 0">{html.escape(title)}</h1>'
-        f'<p style="margin:.2em 0">{G.number_of_nodes()} acteurs et lieux, '
-        f"{G.number_of_edges()} relations</p>"
+        f'<p style="margin:.2em 0">{_count_line(G)}</p>'
         f'<p style="font-size:.85em;margin:.2em 0">{legend}</p></header>'
     )
+
+
+def _count_line(G: nx.MultiDiGraph) -> str:
+    """'87 acteurs, 71 relations' — places are counted apart when the view has some."""
+    actors = sum(1 for n in G if str(n).startswith("org:"))
+    others = G.number_of_nodes() - actors
+    parts = [f"{actors} acteur{'s' if actors != 1 else ''}"]
+    if others:
+        parts.append(f"{others} lieu{'x' if others != 1 else ''} et codes")
+    parts.append(f"{G.number_of_edges()} relation{'s' if G.number_of_edges() != 1 else ''}")
+    return ", ".join(parts)
