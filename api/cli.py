@@ -123,7 +123,6 @@ def demo(
 ) -> None:
     """Construire le graphe des cas du guide dans un magasin neuf et en dessiner la page interactive."""
     from loaders.case_studies import read_case_studies
-
     from queries.views import case_study_view
     from visual.pyvis_page import write_page
 
