@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import networkx as nx
 from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
 from graph.kinds import NodeKind, RelKind
-from graph.model import Batch, Counts, LoadReport, Node, Subgraph
+from graph.model import Batch, Counts, LoadReport, Node, Provenance, Subgraph
 from graph.projection import to_networkx, within_territory
 from graph.rdf import (
     FROM,
@@ -28,7 +29,7 @@ from graph.rdf import (
 from graph.rdf import (
     node_id as id_of_iri,
 )
-from graph.rdf_decode import decode
+from graph.rdf_decode import decode, source_of_graph
 from graph.store import StoreError
 
 __all__ = ["OxigraphStore"]
@@ -66,12 +67,12 @@ class OxigraphStore:
                 new = list(batch_quads(batch))
                 stale = list(self._stale_quads(batch, set(new)))
                 if stale:
-                    self._store.update(_delete_insert(stale, new))
+                    self._store.update(_delete_insert(list(dict.fromkeys(stale)), new))
                 else:
                     self._store.extend(new)
             else:
                 self._store.extend(batch_quads(batch))  # streamed, in one transaction
-        except (TypeError, ValueError) as e:
+        except (TypeError, ValueError, SyntaxError) as e:
             raise StoreError(f"{batch.provenance.source}: batch not written: {e}") from e
         after = len(self._store)
         return LoadReport(
@@ -111,15 +112,25 @@ class OxigraphStore:
         return any(True for _ in self._store.quads_for_pattern(NamedNode(iri(node_id)), RDF_TYPE, None, None))
 
     def _stale_quads(self, batch: Batch, new: set[Quad]) -> Iterator[Quad]:
+        """What the dataset said before and the batch no longer says.
+
+        A batch is its dataset's whole statement about the nodes it holds: their
+        properties and their outgoing relations (with qualifications) are replaced.
+        Other datasets' statements are left alone.
+        """
         graph = graph_iri(batch.provenance.source)
         for quad in self._store.quads_for_pattern(graph, None, None, DefaultGraph()):
             if quad not in new:
                 yield quad
+        fresh_subjects = {q.subject for q in new}
         for node in batch.nodes:
             subject = NamedNode(iri(node.id))
             for quad in self._store.quads_for_pattern(subject, None, None, graph):
-                if predicate_rel(quad.predicate.value) is None and quad not in new:
+                if quad not in new:
                     yield quad
+            for link in self._store.quads_for_pattern(None, FROM, subject, graph):
+                if link.subject not in fresh_subjects:
+                    yield from self._store.quads_for_pattern(link.subject, None, None, graph)
         for edge in batch.edges:
             if is_qualified(edge):
                 for quad in self._store.quads_for_pattern(relation_iri(edge), None, None, graph):
@@ -140,6 +151,23 @@ class OxigraphStore:
 
     def __len__(self) -> int:
         return len(self._store)
+
+    def datasets(self) -> list[Provenance]:
+        rows = self.query(
+            """SELECT ?g ?date ?synthetic ?title WHERE {
+                ?g a mlg:Dataset ; dct:issued ?date ; mlg:synthetic ?synthetic
+                OPTIONAL { ?g dct:title ?title }
+            } ORDER BY ?g"""
+        )
+        return [
+            Provenance(
+                source_of_graph(row["g"].value),
+                date.fromisoformat(row["date"].value),
+                synthetic=row["synthetic"].value in ("true", "1"),
+                title=row["title"].value if row["title"] is not None else "",
+            )
+            for row in rows
+        ]
 
     def node(self, node_id: str) -> Node | None:
         found = decode(self._store.quads_for_pattern(NamedNode(iri(node_id)), None, None, None))
@@ -200,10 +228,14 @@ class OxigraphStore:
             kind = class_kind(row["c"].value)
             if kind is not None:
                 nodes[kind.value] += int(row["n"].value)
+        # One edge per direct triple, except where qualified relations (one per key)
+        # stand for it: then one per qualified relation.
         edges: Counter[str] = Counter()
-        for edge in self.subgraph().edges:
-            edges[edge.rel.value] += 1
-        return Counts(dict(sorted(nodes.items())), dict(sorted(edges.items())))
+        for row in self.query(_COUNT_DIRECT):
+            edges[_rel_name(row["p"])] += int(row["n"].value)
+        for row in self.query(_COUNT_QUALIFIED):
+            edges[_rel_name(row["p"])] += int(row["n"].value) - int(row["pairs"].value)
+        return Counts(dict(sorted(nodes.items())), dict(sorted((k, v) for k, v in edges.items() if v)))
 
     def close(self) -> None:
         self._store.flush()
@@ -220,15 +252,30 @@ def _only_metadata(store: Store) -> bool:
     return all(isinstance(q.graph_name, DefaultGraph) for q in store)
 
 
+_REL_VALUES = " ".join(sorted(_RELATION_PREDICATES))
+_COUNT_DIRECT = f"""SELECT ?p (COUNT(*) AS ?n) WHERE {{
+    {{ SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?p {{ {_REL_VALUES} }} ?s ?p ?o }} }}
+}} GROUP BY ?p"""
+_COUNT_QUALIFIED = """SELECT ?p (COUNT(DISTINCT ?r) AS ?n)
+    (COUNT(DISTINCT CONCAT(STR(?s), " ", STR(?o))) AS ?pairs)
+WHERE { ?r mlg:from ?s ; mlg:relation ?p ; mlg:to ?o } GROUP BY ?p"""
+
+
+def _rel_name(term: object) -> str:
+    rel = predicate_rel(getattr(term, "value", ""))
+    if rel is None:
+        raise StoreError(f"unknown relation predicate in the store: {term}")
+    return rel.value
+
+
 def _quad_text(quad: Quad) -> str:
+    if isinstance(quad.graph_name, DefaultGraph):
+        return f"{quad.subject} {quad.predicate} {quad.object} ."
     return f"GRAPH {quad.graph_name} {{ {quad.subject} {quad.predicate} {quad.object} }}"
 
 
 def _delete_insert(stale: list[Quad], new: list[Quad]) -> str:
     """One SPARQL update, applied atomically: remove replaced values, write the batch."""
     deletions = " ".join(_quad_text(q) for q in stale)
-    insertions = " ".join(
-        f"{q.subject} {q.predicate} {q.object} ." if isinstance(q.graph_name, DefaultGraph) else _quad_text(q)
-        for q in new
-    )
+    insertions = " ".join(_quad_text(q) for q in new)
     return f"DELETE DATA {{ {deletions} }} ; INSERT DATA {{ {insertions} }}"

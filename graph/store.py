@@ -8,7 +8,7 @@ from typing import Protocol
 import networkx as nx
 
 from graph.kinds import NodeKind
-from graph.model import Batch, Counts, LoadReport, Node, Subgraph
+from graph.model import Batch, Counts, LoadReport, Node, Provenance, Subgraph
 
 __all__ = ["GraphStore", "StoreError"]
 
@@ -22,6 +22,10 @@ class GraphStore(Protocol):
 
     def upsert(self, batch: Batch) -> LoadReport:
         """Write a batch atomically: all of it, or nothing. Writing it again changes nothing."""
+        ...
+
+    def datasets(self) -> list[Provenance]:
+        """Every dataset written, by source: its date, synthetic flag and title."""
         ...
 
     def node(self, node_id: str) -> Node | None: ...

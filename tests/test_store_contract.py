@@ -27,6 +27,13 @@ def test_upsert_twice_leaves_the_same_graph(store: GraphStore) -> None:
     assert len(first.edges) == 16
 
 
+def test_datasets_keep_date_synthetic_flag_and_title(store: GraphStore) -> None:
+    store.upsert(aube_batch())
+    real = Provenance("annuaire-reel", date(2023, 5, 2))
+    store.upsert(Batch(real, [Node("org:autre", OrgKind.EA, "Autre")]))
+    assert store.datasets() == [real, AUBE]
+
+
 def test_counts_by_kind_and_relation(store: GraphStore) -> None:
     store.upsert(aube_batch())
     counts = store.counts()
@@ -170,3 +177,31 @@ def test_projection_by_territory_and_kinds(store: GraphStore) -> None:
     assert romilly.number_of_edges() == 3
     firms = store.projection(territory="departement:10", kinds=[OrgKind.ENTREPRISE])
     assert set(firms.nodes) == {"org:leader-sa", "org:menuiserie", "org:transports", "org:isolee"}
+
+
+def test_reloading_a_dataset_replaces_a_moved_relation(store: GraphStore) -> None:
+    store.upsert(aube_batch())
+    batch = aube_batch()
+    moved = [
+        Edge("org:menuiserie", RelKind.LOCATED_IN, "commune:10323")
+        if (e.source, e.rel) == ("org:menuiserie", RelKind.LOCATED_IN)
+        else e
+        for e in batch.edges
+        if (e.source, e.rel, e.key) != ("org:boutique-boulot", RelKind.PARTNER_OF, "recrutement")
+    ]
+    store.upsert(replace(batch, edges=moved))
+    edges = triples(store.subgraph())
+    assert ("org:menuiserie", "LOCATED_IN", "commune:10323", "") in edges
+    assert ("org:menuiserie", "LOCATED_IN", "commune:10387", "") not in edges
+    assert ("org:boutique-boulot", "PARTNER_OF", "org:menuiserie", "recrutement") not in edges
+    assert ("org:boutique-boulot", "PARTNER_OF", "org:menuiserie", "achat_responsable") in edges
+    assert store.counts().edges["PARTNER_OF"] == 2
+    assert len(edges) == 15
+
+
+def test_reloading_with_a_newer_dataset_date_keeps_one_date(store: GraphStore) -> None:
+    store.upsert(aube_batch())
+    newer = replace(aube_batch(), provenance=replace(AUBE, date=date(2025, 1, 15)))
+    store.upsert(newer)
+    assert store.datasets() == [replace(AUBE, date=date(2025, 1, 15))]
+    assert len(store.subgraph().nodes) == 11
