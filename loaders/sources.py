@@ -1,0 +1,312 @@
+"""Where the source files live and how they are read.
+
+One place for the data directory, the datasets (slug, title, files, date, where to
+get a fresh copy) and the readers every loader shares: strict UTF-8, JSON arrays
+with the line each object starts on, CSV files whose columns are checked before
+any row is read. A file that cannot be read raises `LoaderError` before anything
+is written.
+
+The data directory is `../shared/data` relative to the repository root, unless the
+environment variable `MAILLAGE_DATA` names another one.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any, Final
+
+from graph.model import Provenance
+from loaders.base import LoaderError
+
+__all__ = [
+    "DATASETS",
+    "SHARED_DATA",
+    "CsvSource",
+    "Dataset",
+    "data_path",
+    "open_csv",
+    "provenance",
+    "read_json",
+    "read_json_array",
+]
+
+
+def _shared_data() -> Path:
+    override = os.environ.get("MAILLAGE_DATA")
+    if override:
+        return Path(override)
+    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+SHARED_DATA: Final[Path] = _shared_data()
+
+
+def data_path(relative: str) -> Path:
+    """A file of the data directory.
+
+    >>> data_path("geo/regions.json").name
+    'regions.json'
+    """
+    return SHARED_DATA / relative
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    """One published dataset: every node and relation it yields cites `slug`."""
+
+    slug: str
+    title: str
+    files: tuple[str, ...]  # relative to the data directory
+    published: date | None  # None: the producer gives no date; the file's date is used
+    url: str  # where to download a fresh copy
+
+
+DATASETS: Final[Mapping[str, Dataset]] = {
+    d.slug: d
+    for d in (
+        Dataset(
+            "cog-2025",
+            "Découpage administratif COG 2025 (Etalab, @etalab/decoupage-administratif 6.0.0)",
+            ("geo/communes.json", "geo/epci.json", "geo/departements.json", "geo/regions.json"),
+            date(2025, 1, 1),
+            "https://unpkg.com/@etalab/decoupage-administratif@6.0.0/data/",
+        ),
+        Dataset(
+            "communes-centroides",
+            "Centroïdes des communes (geo.api.gouv.fr, export Les emplois de l'inclusion)",
+            ("geo/communes_centroides.csv",),
+            date(2024, 9, 1),
+            "https://geo.api.gouv.fr/communes?fields=code,nom,centre&format=json",
+        ),
+        Dataset(
+            "insee-ze2020",
+            "Zonage en zones d'emploi 2020 (INSEE)",
+            ("geo/zones_emploi_2020_communes.csv",),
+            date(2020, 1, 1),
+            "https://www.insee.fr/fr/information/4652957",
+        ),
+        Dataset(
+            "emplois-de-linclusion",
+            "Structures conventionnées, Les emplois de l'inclusion (schéma data·inclusion v1)",
+            ("siae/structures-emplois-de-linclusion.json",),
+            None,  # the latest `date_maj` of the rows
+            "https://www.data.inclusion.beta.gouv.fr/ (structures, schema v1, source emplois-de-linclusion)",
+        ),
+        Dataset(
+            "insee-sirene",
+            "Base SIRENE, StockEtablissement (INSEE)",
+            ("siae/sirene-etablissements-siae.csv",),
+            None,
+            "https://www.data.gouv.fr/fr/datasets/base-sirene-des-entreprises-et-de-leurs-etablissements-siren-siret/",
+        ),
+        Dataset(
+            "insee-naf-rev2",
+            "Nomenclature d'activités française NAF rév. 2 (INSEE)",
+            ("nomenclatures/naf2008.json",),
+            date(2008, 1, 1),
+            "https://unpkg.com/@socialgouv/codes-naf@1.1.1/",
+        ),
+        Dataset(
+            "france-travail-rome4",
+            "Répertoire opérationnel des métiers et des emplois ROME 4.0 (France Travail)",
+            ("nomenclatures/rome4.csv",),
+            date(2024, 10, 1),
+            "https://www.data.gouv.fr/fr/datasets/repertoire-operationnel-des-metiers-et-des-emplois-rome/",
+        ),
+        Dataset(
+            "marche-inclusion-secteurs",
+            "Secteurs d'activité du Marché de l'inclusion",
+            ("nomenclatures/secteurs_marche_inclusion.csv",),
+            None,
+            "https://github.com/gip-inclusion/le-marche (sector taxonomy)",
+        ),
+        Dataset(
+            "asp-siae-metiers-2019",
+            "Métiers (ROME) proposés par les SIAE, export ASP 2019-07",
+            ("siae/siae-metiers-rome-2019.csv",),
+            date(2019, 7, 1),
+            "ASP export, 2019-07 (no stable public address)",
+        ),
+    )
+}
+
+
+def provenance(slug: str, *, as_of: date | None = None, path: Path | None = None) -> Provenance:
+    """The provenance of a dataset: `as_of` if given, else its publication date,
+    else the modification date of `path`."""
+    dataset = DATASETS.get(slug)
+    when = as_of or (dataset.published if dataset else None)
+    if when is None:
+        if path is None:
+            raise ValueError(f"{slug}: no date given and no file to take one from")
+        when = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
+    return Provenance(slug, when, title=dataset.title if dataset else "")
+
+
+# -- reading -------------------------------------------------------------------
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise LoaderError(f"{path}: cannot read the file: {e.strerror or e}") from e
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise LoaderError(
+            f"{path}:{line}: not UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}); "
+            "re-encode the file in UTF-8"
+        ) from e
+
+
+def read_json(path: Path) -> Any:
+    """A whole JSON document."""
+    text = _read_text(path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise LoaderError(f"{path}:{e.lineno}:{e.colno}: not JSON: {e.msg}") from e
+
+
+_WHITESPACE: Final = " \t\n\r"
+
+
+def read_json_array(path: Path) -> list[tuple[int, Any]]:
+    """The elements of a top-level JSON array, each with the line it starts on.
+
+    Raises `LoaderError` if the file is not UTF-8, not JSON, or not an array.
+    """
+    text = _read_text(path)
+    decoder = json.JSONDecoder()
+    size = len(text)
+
+    def skip(pos: int) -> int:
+        while pos < size and text[pos] in _WHITESPACE:
+            pos += 1
+        return pos
+
+    def fail(pos: int, message: str) -> LoaderError:
+        line = text.count("\n", 0, pos) + 1
+        column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        return LoaderError(f"{path}:{line}:{column}: {message}")
+
+    pos = skip(0)
+    if pos >= size:
+        raise fail(pos, "not JSON: the file is empty")
+    if text[pos] != "[":
+        try:
+            value, _ = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            raise fail(e.pos, f"not JSON: {e.msg}") from e
+        raise fail(pos, f"expected a JSON array of objects, found a {type(value).__name__}")
+    rows: list[tuple[int, Any]] = []
+    line, counted_to = 1, 0
+    pos = skip(pos + 1)
+    if pos < size and text[pos] == "]":
+        pos = skip(pos + 1)
+    else:
+        while True:
+            line += text.count("\n", counted_to, pos)
+            counted_to = pos
+            try:
+                value, pos = decoder.raw_decode(text, pos)
+            except json.JSONDecodeError as e:
+                raise fail(e.pos, f"not JSON: {e.msg}") from e
+            rows.append((line, value))
+            pos = skip(pos)
+            if pos < size and text[pos] == ",":
+                pos = skip(pos + 1)
+                continue
+            if pos < size and text[pos] == "]":
+                pos = skip(pos + 1)
+                break
+            raise fail(pos, "not JSON: expected ',' or ']' in the array")
+    if pos < size:
+        raise fail(pos, "not JSON: extra data after the array")
+    return rows
+
+
+def _not_utf8(path: Path, line: int, error: UnicodeDecodeError) -> LoaderError:
+    return LoaderError(
+        f"{path}:{line}: not UTF-8 (byte 0x{error.object[error.start]:02x}); re-encode the file in UTF-8"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CsvSource:
+    """A CSV file whose header has been read and checked.
+
+    Iterating reads the file (again) and yields `(line, row)`, `line` being the
+    physical line where the record starts; values are stripped, missing trailing
+    values are empty strings. Raises `LoaderError` on the first line that is not
+    UTF-8 or not CSV.
+    """
+
+    path: Path
+    columns: tuple[str, ...]
+    delimiter: str
+
+    def _lines(self, handle: IO[bytes], counter: list[int]) -> Iterator[str]:
+        for raw in handle:
+            counter[0] += 1
+            try:
+                yield raw.decode("utf-8-sig" if counter[0] == 1 else "utf-8")
+            except UnicodeDecodeError as e:
+                raise _not_utf8(self.path, counter[0], e) from e
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
+        counter = [0]  # physical lines read so far
+        with self.path.open("rb") as handle:
+            reader = csv.reader(self._lines(handle, counter), delimiter=self.delimiter)
+            try:
+                next(reader, None)  # the header
+                for values in reader:
+                    start = counter[0] - _extra_lines(values)
+                    if not values or values == [""]:
+                        continue
+                    row = dict(zip(self.columns, (v.strip() for v in values), strict=False))
+                    for missing in self.columns[len(values) :]:
+                        row[missing] = ""
+                    yield start, row
+            except csv.Error as e:
+                raise LoaderError(f"{self.path}:{counter[0]}: not CSV: {e}") from e
+
+
+def _extra_lines(values: list[str]) -> int:
+    """How many line breaks a record's quoted values hold (it started that many lines earlier)."""
+    return sum(v.count("\n") for v in values)
+
+
+def open_csv(path: Path, *, required: Collection[str]) -> CsvSource:
+    """A CSV file (comma or semicolon separated, UTF-8 with or without BOM) whose
+    columns are checked.
+
+    Raises `LoaderError` naming every missing column before any row is read.
+    """
+    try:
+        with path.open("rb") as handle:
+            first_bytes = handle.readline()
+    except OSError as e:
+        raise LoaderError(f"{path}: cannot read the file: {e.strerror or e}") from e
+    try:
+        first = first_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise _not_utf8(path, 1, e) from e
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    header = next(csv.reader([first], delimiter=delimiter), [])
+    columns = tuple(c.strip() for c in header)
+    missing = [c for c in required if c not in columns]
+    if missing:
+        raise LoaderError(
+            f"{path}:1: missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
+            f"(found: {', '.join(columns) or 'nothing'})"
+        )
+    return CsvSource(path, columns, delimiter)
