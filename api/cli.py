@@ -143,5 +143,27 @@ def demo(
     )
 
 
+neo4j_app = typer.Typer(help="Serveur Neo4j local (Java 17 requis, sans Docker).", no_args_is_help=True)
+app.add_typer(neo4j_app, name="neo4j")
+
+
+@neo4j_app.command("start")
+def neo4j_start(
+    port: Annotated[int, typer.Option(help="Port Bolt (0 : un port libre).")] = 7687,
+    data_dir: Annotated[Path, typer.Option(help="Dossier des données Neo4j.")] = Path("neo4j-data"),
+    password: Annotated[
+        str | None,
+        typer.Option(help="Active l'authentification (utilisateur neo4j).", envvar="NEO4J_PASSWORD"),
+    ] = None,
+) -> None:
+    """Démarrer Neo4j 5.26 Community avec Bolt sur 127.0.0.1, jusqu'à Ctrl-C."""
+    from graph.neo4j_server import main
+
+    args = ["--port", str(port), "--data-dir", str(data_dir)]
+    if password:
+        args += ["--password", password]
+    raise typer.Exit(code=main(args))
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()
