@@ -1,0 +1,275 @@
+"""Benchmark: generate the national synthetic territory and load it, with the real
+frame, into an on-disk embedded store.
+
+    python -m bench.national_load            # the national preset
+    python -m bench.national_load --quick    # a tenth of the companies and club members
+
+Steps, each timed: parse the real data with the real loaders (geography,
+nomenclatures, structures); generate the national preset as files; parse each
+generated file with its loader; write everything with `OxigraphStore.bulk_load`
+(a fresh store, outside transactions; the cyclic garbage collector paused
+meanwhile). Reported: rows/s per loader (rows read over
+parse + write time), total time, peak memory (`ru_maxrss`), the machine.
+Targets on the project's machine: the whole national load (generation included)
+under 5 minutes and under 4 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+import pyoxigraph
+
+from graph.model import Batch
+from graph.oxigraph_store import OxigraphStore
+from loaders.base import LoaderOutput
+from loaders.formats import KnownNodes
+from loaders.synthetic import generate, national
+from loaders.synthetic.loading import RealOutputs, real_outputs, synthetic_outputs
+from loaders.synthetic.reference import reference_from_outputs
+
+TARGET_SECONDS: Final = 300.0
+TARGET_BYTES: Final = 4 * 1024**3
+
+
+@dataclass
+class Step:
+    name: str
+    rows: int = 0
+    nodes: int = 0
+    edges: int = 0
+    parse_s: float = 0.0
+    write_s: float = 0.0
+
+    @property
+    def rows_per_s(self) -> float:
+        total = self.parse_s + self.write_s
+        return self.rows / total if total > 0 else 0.0
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        model = platform.processor()
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "python": platform.python_version(),
+        "pyoxigraph": pyoxigraph.__version__,
+        "platform": platform.platform(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def timed_real() -> tuple[RealOutputs, list[Step], float]:
+    """Parse the real data, timing the whole (the loaders run together)."""
+    started = time.perf_counter()
+    real = real_outputs()
+    seconds = time.perf_counter() - started
+    steps = [
+        Step(o.batch.provenance.source, o.rows_in, len(o.batch.nodes), len(o.batch.edges))
+        for o in real.in_order()
+    ]
+    rows = sum(s.rows for s in steps) or 1
+    for s in steps:  # the parse time shared in proportion to the rows read
+        s.parse_s = seconds * s.rows / rows
+    return real, steps, seconds
+
+
+def staged(
+    real: RealOutputs, real_steps: list[Step], out_dir: Path, known: KnownNodes, steps: list[Step]
+) -> Iterator[Batch]:
+    """Every batch in load order, timing how long the store takes to swallow each and
+    how long each generated file takes to parse."""
+    for output, step in zip(real.in_order(), real_steps, strict=True):
+        steps.append(step)
+        started = time.perf_counter()
+        yield output.batch
+        step.write_s = time.perf_counter() - started
+        known.add_batch(output.batch)
+    generated = synthetic_outputs(out_dir, real, known)
+    while True:
+        started = time.perf_counter()
+        parsed: LoaderOutput | None = next(generated, None)
+        if parsed is None:
+            return
+        output = parsed
+        step = Step(
+            output.batch.provenance.source,
+            output.rows_in,
+            len(output.batch.nodes),
+            len(output.batch.edges),
+            parse_s=time.perf_counter() - started,
+        )
+        steps.append(step)
+        started = time.perf_counter()
+        yield output.batch
+        step.write_s = time.perf_counter() - started
+
+
+def run(*, quick: bool, seed: int, workdir: Path, keep: bool) -> dict[str, Any]:
+    preset = national()
+    if quick:
+        preset = replace(preset, name="national-quick", companies=30_000, club_members=1_500)
+    info = machine()
+    begin = time.perf_counter()
+
+    real, real_steps, real_s = timed_real()
+    started = time.perf_counter()
+    reference = reference_from_outputs(real.geography, real.nomenclatures, real.structures)
+    reference_s = time.perf_counter() - started
+
+    out_dir = workdir / "generated"
+    started = time.perf_counter()
+    manifest = generate(preset, out_dir, seed=seed, reference=reference, as_of=date(2025, 1, 1))
+    generate_s = time.perf_counter() - started
+
+    store_path = workdir / "store"
+    steps: list[Step] = []
+    # Millions of long-lived objects (nodes, quads) make every full collection of the
+    # cyclic garbage collector scan them all; nothing here is cyclic garbage.
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    started = time.perf_counter()
+    try:
+        with OxigraphStore(store_path) as store:
+            known = KnownNodes()
+            quads = store.bulk_load(staged(real, real_steps, out_dir, known, steps))
+    finally:
+        gc.enable()
+        gc.unfreeze()
+    load_s = time.perf_counter() - started
+    total_s = time.perf_counter() - begin
+
+    result = {
+        "preset": manifest.preset,
+        "seed": seed,
+        "machine": info,
+        "counts": dict(manifest.counts),
+        "seconds": {
+            "parse_real": round(real_s, 2),
+            "reference": round(reference_s, 2),
+            "generate": round(generate_s, 2),
+            "parse_generated_and_bulk_load": round(load_s, 2),
+            "bulk_load_closing": round(
+                load_s
+                - sum(s.write_s + s.parse_s for s in steps[len(real_steps) :])
+                - sum(s.write_s for s in real_steps),
+                2,
+            ),
+            "total": round(total_s, 2),
+        },
+        "quads": quads,
+        "quads_per_s_load": round(quads / load_s) if load_s else 0,
+        "store_bytes": dir_size(store_path),
+        "generated_bytes": dir_size(out_dir),
+        "peak_rss_bytes": peak_rss_bytes(),
+        "loaders": [
+            {
+                "dataset": s.name,
+                "rows": s.rows,
+                "nodes": s.nodes,
+                "edges": s.edges,
+                "parse_s": round(s.parse_s, 3),
+                "write_s": round(s.write_s, 3),
+                "rows_per_s": round(s.rows_per_s),
+            }
+            for s in steps
+        ],
+        "targets": {
+            "total_under_300_s": total_s < TARGET_SECONDS,
+            "peak_under_4_gib": peak_rss_bytes() < TARGET_BYTES,
+        },
+    }
+    if not keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result
+
+
+def report(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    lines = [
+        f"national load — preset {result['preset']}, seed {result['seed']}",
+        f"machine: {m['nproc']} CPU, {m['cpu']}, Python {m['python']}, pyoxigraph {m['pyoxigraph']}, "
+        f"load average at start {m['load_average_at_start']}",
+        "",
+        f"{'dataset':<48} {'rows':>9} {'nodes':>9} {'edges':>9} {'parse s':>8} {'write s':>8} {'rows/s':>9}",
+    ]
+    for s in result["loaders"]:
+        lines.append(
+            f"{s['dataset']:<48} {s['rows']:>9,} {s['nodes']:>9,} {s['edges']:>9,} "
+            f"{s['parse_s']:>8.2f} {s['write_s']:>8.2f} {s['rows_per_s']:>9,}"
+        )
+    sec = result["seconds"]
+    lines += [
+        "",
+        f"parse real data {sec['parse_real']} s · reference {sec['reference']} s · "
+        f"generate {sec['generate']} s · "
+        f"parse generated + bulk load {sec['parse_generated_and_bulk_load']} s "
+        f"(of which closing the bulk load and counting quads {sec['bulk_load_closing']} s)",
+        f"total {sec['total']} s (target < 300 s: {_met(result['targets']['total_under_300_s'])})",
+        f"quads {result['quads']:,} ({result['quads_per_s_load']:,}/s over the load step), "
+        f"store {result['store_bytes'] / 1024**2:,.0f} MiB, "
+        f"generated files {result['generated_bytes'] / 1024**2:,.0f} MiB",
+        f"peak memory {result['peak_rss_bytes'] / 1024**3:.2f} GiB "
+        f"(target < 4 GiB: {_met(result['targets']['peak_under_4_gib'])})",
+    ]
+    return "\n".join(lines)
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.national_load", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="a tenth of the companies and club members")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--workdir", type=Path, default=None, help="where to write files and store (temporary)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the generated files and the store")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="maillage-national-"))
+    result = run(
+        quick=args.quick, seed=args.seed, workdir=workdir, keep=args.keep or args.workdir is not None
+    )
+    sys.stdout.write(report(result) + "\n")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    return 0 if all(result["targets"].values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
