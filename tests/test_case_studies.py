@@ -127,7 +127,7 @@ def test_partnerships_carry_type_form_and_key(batch: Batch) -> None:
 
 def test_brise_de_terre_is_a_fifty_fifty_jvs(batch: Batch) -> None:
     owners = _edges(batch, RelKind.PARTNER_OF, target="org:brise-de-terre")
-    assert {e.source for e in owners} == {"org:capdife", "org:criee-du-grau-d-agde"}
+    assert {e.source for e in owners} == {"org:75170343000098-aci", "org:criee-du-grau-d-agde"}
     for edge in owners:
         assert edge.key == "jvs"
         assert edge.attrs["type"] == "jvs"
@@ -135,7 +135,7 @@ def test_brise_de_terre_is_a_fifty_fifty_jvs(batch: Batch) -> None:
         assert edge.attrs["share"] == 0.5
         assert edge.attrs["since"] == 2018
         assert edge.attrs["page"] == 73
-    (member,) = _edges(batch, RelKind.MEMBER_OF, source="org:capdife")
+    (member,) = _edges(batch, RelKind.MEMBER_OF, source="org:75170343000098-aci")
     assert member.target == "org:croix-rouge-insertion"
     assert member.attrs["since"] == 2013
 
@@ -156,8 +156,8 @@ def test_vitaservices_protim_cotraitance(batch: Batch) -> None:
 
 
 def test_boutique_boulot_in_the_aube_club(batch: Batch) -> None:
-    club = "org:club-entreprises-inclusives-aube"
-    for convention in ("org:boutique-boulot-ai", "org:boutique-boulot-aci"):
+    club = "org:club-10"
+    for convention in ("org:boutique-boulot-ai", "org:34267885100045-aci"):
         (edge,) = _edges(batch, RelKind.MEMBER_OF, source=convention, target=club)
         assert edge.attrs["role"] == "membre"
         assert edge.attrs["page"] == 36
