@@ -59,42 +59,50 @@ class OxigraphStore:
         the batch's; values from other datasets stay beside them.
         """
         self._check_endpoints(batch)
-        before = len(self._store)
         graph = graph_iri(batch.provenance.source)
         stale: list[Quad] = []
         try:
             if self._store.contains_named_graph(graph):
-                new = list(batch_quads(batch))
-                stale = list(self._stale_quads(batch, set(new)))
+                new = list(dict.fromkeys(batch_quads(batch)))
+                fresh = set(new)
+                added = sum(1 for q in fresh if q not in self._store)
+                stale = list(dict.fromkeys(self._stale_quads(batch, fresh)))
                 if stale:
-                    self._store.update(_delete_insert(list(dict.fromkeys(stale)), new))
-                else:
+                    self._store.update(_delete_insert(stale, new))
+                elif added:
                     self._store.extend(new)
             else:
-                self._store.extend(batch_quads(batch))  # streamed, in one transaction
+                # A dataset seen for the first time: every quad is new. Streamed, in one transaction.
+                seen: set[Quad] = set()
+                self._store.extend(_distinct(batch_quads(batch), seen))
+                added = len(seen)
         except (TypeError, ValueError, SyntaxError) as e:
             raise StoreError(f"{batch.provenance.source}: batch not written: {e}") from e
-        after = len(self._store)
         return LoadReport(
             source=batch.provenance.source,
             nodes_written=len(batch.nodes),
             edges_written=len(batch.edges),
-            triples_added=max(after - before + len(stale), 0),
+            triples_added=added,
             triples_removed=len(stale),
         )
 
     def bulk_load(self, batches: Iterable[Batch]) -> int:
         """Load batches into an empty store at full speed, outside any transaction
-        (pyoxigraph's bulk loader): for first loads and benchmarks, not for updates."""
-        if len(self._store) and not _only_metadata(self._store):
+        (pyoxigraph's bulk loader): for first loads and benchmarks, not for updates.
+        Returns the number of quads written."""
+        if next(iter(self._store.named_graphs()), None) is not None:
             raise StoreError("bulk_load needs an empty store; use upsert to update")
+        written = 0
 
         def quads() -> Iterator[Quad]:
+            nonlocal written
             for batch in batches:
-                yield from batch_quads(batch)
+                for quad in batch_quads(batch):
+                    written += 1
+                    yield quad
 
         self._store.bulk_extend(quads())
-        return len(self._store)
+        return written
 
     def _check_endpoints(self, batch: Batch) -> None:
         declared = {n.id for n in batch.nodes}
@@ -248,8 +256,11 @@ class OxigraphStore:
         self.close()
 
 
-def _only_metadata(store: Store) -> bool:
-    return all(isinstance(q.graph_name, DefaultGraph) for q in store)
+def _distinct(quads: Iterable[Quad], seen: set[Quad]) -> Iterator[Quad]:
+    for quad in quads:
+        if quad not in seen:
+            seen.add(quad)
+            yield quad
 
 
 _REL_VALUES = " ".join(sorted(_RELATION_PREDICATES))
