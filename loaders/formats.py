@@ -189,6 +189,7 @@ class Table:
     file: str
     columns: tuple[str, ...]
     rows: tuple[tuple[int, dict[str, str]], ...]
+    malformed: tuple[Rejection, ...] = ()
 
 
 def read_table(path: Path | str, *, required: Sequence[str]) -> Table:
@@ -198,7 +199,8 @@ def read_table(path: Path | str, *, required: Sequence[str]) -> Table:
     wrong encoding."""
     path = Path(path)
     source = open_csv(path, required=required)
-    return Table(path.name, source.columns, tuple(source))
+    rows = tuple(source)
+    return Table(path.name, source.columns, rows, tuple(source.malformed))
 
 
 # -- values -----------------------------------------------------------------------
@@ -380,7 +382,7 @@ class _Collector:
         self.table = table
         self.nodes: dict[str, Node] = {}
         self.edges: dict[tuple[str, str, str, str], Edge] = {}
-        self.rejected: list[Rejection] = []
+        self.rejected: list[Rejection] = list(table.malformed)
         self.unresolved: list[Rejection] = []
         self._first: dict[tuple[str, str], tuple[int, str]] = {}
 

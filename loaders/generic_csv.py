@@ -136,9 +136,11 @@ def load_organisations(
     except ValueError as e:
         raise LoaderError(f"{Path(path).name}: {e}") from e
     table = read_table(path, required=list(dict.fromkeys(fields.values())))
-    return organisations_batch(
+    output = organisations_batch(
         table.file, table.rows, fields, provenance=provenance, communes=communes, default_kind=default_kind
     )
+    rejected = sorted([*table.malformed, *output.rejected], key=lambda r: r.line)
+    return LoaderOutput(output.batch, output.rows_in + len(table.malformed), rejected, output.unresolved)
 
 
 def organisations_batch(

@@ -199,7 +199,8 @@ def sirene_output(
             unresolved.append(Rejection(file, line, "activitePrincipaleEtablissement", sector[0]))
 
     batch = Batch(provenance("insee-sirene", as_of=as_of, path=path), [*nodes, *stubs.values()], edges)
-    return LoaderOutput(batch, rows_in, rejected, unresolved)
+    rejected = sorted([*source.malformed, *rejected], key=lambda r: r.line)
+    return LoaderOutput(batch, rows_in + len(source.malformed), rejected, unresolved)
 
 
 def _sector(item: Establishment, naf: Mapping[str, str]) -> str | tuple[str]:

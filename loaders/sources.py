@@ -16,12 +16,12 @@ import csv
 import json
 import os
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any, Final
 
-from graph.model import Provenance
+from graph.model import Provenance, Rejection
 from loaders.base import LoaderError
 
 __all__ = [
@@ -245,14 +245,16 @@ class CsvSource:
     """A CSV file whose header has been read and checked.
 
     Iterating reads the file (again) and yields `(line, row)`, `line` being the
-    physical line where the record starts; values are stripped, missing trailing
-    values are empty strings. Raises `LoaderError` on the first line that is not
-    UTF-8 or not CSV.
+    physical line where the record starts; values are stripped. A record whose
+    number of fields differs from the header's is not yielded: it is kept in
+    `malformed` (file, line, reason) for the loader's report. Raises `LoaderError`
+    on the first line that is not UTF-8 or not CSV.
     """
 
     path: Path
     columns: tuple[str, ...]
     delimiter: str
+    malformed: list[Rejection] = field(default_factory=list)
 
     def _lines(self, handle: IO[bytes], counter: list[int]) -> Iterator[str]:
         for raw in handle:
@@ -264,6 +266,7 @@ class CsvSource:
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, str]]]:
         counter = [0]  # physical lines read so far
+        self.malformed.clear()
         with self.path.open("rb") as handle:
             reader = csv.reader(self._lines(handle, counter), delimiter=self.delimiter)
             try:
@@ -272,10 +275,17 @@ class CsvSource:
                     start = counter[0] - _extra_lines(values)
                     if not values or values == [""]:
                         continue
-                    row = dict(zip(self.columns, (v.strip() for v in values), strict=False))
-                    for missing in self.columns[len(values) :]:
-                        row[missing] = ""
-                    yield start, row
+                    if len(values) != len(self.columns):
+                        self.malformed.append(
+                            Rejection(
+                                self.path.name,
+                                start,
+                                "(ligne)",
+                                f"{len(values)} fields where the header has {len(self.columns)}",
+                            )
+                        )
+                        continue
+                    yield start, dict(zip(self.columns, (v.strip() for v in values), strict=True))
             except csv.Error as e:
                 raise LoaderError(f"{self.path}:{counter[0]}: not CSV: {e}") from e
 

@@ -15,7 +15,7 @@ from graph.oxigraph_store import OxigraphStore
 from loaders.base import LoaderError, LoaderOutput
 from loaders.geo import CommuneIndex, commune_index
 from loaders.nomenclatures import naf_labels
-from loaders.sirene import sirene_output
+from loaders.sirene import REQUIRED_COLUMNS, sirene_output
 from loaders.sources import SHARED_DATA
 from loaders.structures import siret_index, structures_output
 
@@ -248,3 +248,27 @@ def test_semicolon_separated_file_with_bom_is_read(tmp_path: Path) -> None:
     )
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     assert [n.id for n in load(path).batch.nodes][:1] == ["org:80746931700018"]
+
+
+def test_row_with_a_wrong_number_of_fields_is_rejected_with_its_line(
+    tmp_path: Path, communes: CommuneIndex, naf: dict[str, str]
+) -> None:
+    header = ",".join(REQUIRED_COLUMNS)
+    good = {c: "" for c in REQUIRED_COLUMNS} | {
+        "siren": "807469317",
+        "nic": "00018",
+        "siret": "80746931700018",
+        "etatAdministratifEtablissement": "A",
+    }
+    path = tmp_path / "StockEtablissement.csv"
+    path.write_text(
+        "\n".join([header, ",".join(good[c] for c in REQUIRED_COLUMNS), "807469317,00026,80746931700026"])
+        + "\n",
+        encoding="utf-8",
+    )
+    out = sirene_output(path, structures={}, naf=naf, communes=communes)
+    assert [str(r) for r in out.rejected] == [
+        f"StockEtablissement.csv:3: (ligne): 3 fields where the header has {len(REQUIRED_COLUMNS)}"
+    ]
+    assert out.rows_in == 2
+    assert [n.id for n in out.batch.nodes] == ["org:80746931700018"]
