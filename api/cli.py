@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -54,26 +54,137 @@ class ExportFormat(StrEnum):
     GEXF = "gexf"
 
 
+class Source(StrEnum):
+    GUIDE = "guide"
+    REEL = "reel"
+    SYNTHETIQUE = "synthetique"
+    ORGANISATIONS = "organisations"
+    CLUBS = "clubs"
+    PTCE = "ptce"
+    FABRIQUES = "fabriques"
+    RESEAUX = "reseaux"
+    PARTENARIATS = "partenariats"
+
+
 @app.command()
 def load(
+    source: Annotated[Source, typer.Argument(help="Ce qu'il faut charger.")] = Source.GUIDE,
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="Fichier (ou dossier généré pour « synthetique ») ; inutile pour guide et reel."),
+    ] = None,
     store: StoreOption = DEFAULT_STORE,
-    case_studies: Annotated[
-        Path | None, typer.Option("--cas-du-guide", help="Fichier des cas du guide (TOML).")
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Dossier des données ouvertes (env MAILLAGE_DATA).")
+    ] = None,
+    mapping: Annotated[
+        str | None,
+        typer.Option(
+            "--map", help="Colonnes d'un fichier d'organisations : name=Raison sociale,siret=SIRET,…"
+        ),
+    ] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--jeu", help="Nom du jeu de données (par défaut : le fichier).")
+    ] = None,
+    synthetic: Annotated[
+        bool, typer.Option("--synthetique", help="Marquer le fichier comme synthétique.")
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--rapport", help="Écrire les lignes rejetées ou non résolues (.csv ou .jsonl)."),
     ] = None,
 ) -> None:
-    """Charger les cas du guide (jeu de données embarqué) dans le magasin."""
-    from loaders.case_studies import DEFAULT_PATH, read_case_studies
+    """Charger une source dans le magasin : les cas du guide, les données ouvertes réelles,
+    un territoire synthétique généré, ou un fichier (organisations, clubs, PTCE, Fabriques,
+    réseaux, partenariats)."""
+    from loaders import report as reporting
+    from loaders.base import LoaderError
 
-    batch = read_case_studies(case_studies or DEFAULT_PATH)
     with _open(store) as s:
         try:
-            report = s.upsert(batch)
-        except StoreError as e:
+            outputs = _load_source(s, source, path, data, mapping, dataset, synthetic)
+        except (LoaderError, StoreError, FileNotFoundError) as e:
             _fail(str(e))
-    typer.echo(
-        f"{report.source} : {report.nodes_written} nœuds, {report.edges_written} relations, "
-        f"{report.triples_added} triplets ajoutés"
+    summaries = [summary for summary, _ in outputs]
+    found = reporting.issues(output for _, output in outputs)
+    reporting.print_issues(found)
+    if report is not None:
+        written = reporting.write_issues(report, found)
+        typer.echo(f"rapport : {written} lignes dans {report}", err=True)
+    reporting.print_summary(summaries)
+
+
+def _load_source(
+    store: OxigraphStore,
+    source: Source,
+    path: Path | None,
+    data: Path | None,
+    mapping: str | None,
+    dataset: str | None,
+    synthetic: bool,
+) -> list[tuple[Any, Any]]:
+    from loaders import report as reporting
+    from loaders.base import LoaderOutput
+
+    def written(output: LoaderOutput, file: str) -> tuple[Any, LoaderOutput]:
+        return reporting.write(store, output, file=file), output
+
+    if source is Source.GUIDE:
+        from loaders.case_studies import DEFAULT_PATH, read_case_studies
+
+        batch = read_case_studies(path or DEFAULT_PATH)
+        return [
+            written(LoaderOutput(batch, len(batch.nodes) + len(batch.edges)), (path or DEFAULT_PATH).name)
+        ]
+    if source is Source.REEL:
+        from loaders.real import real_sources
+
+        return [written(o, o.batch.provenance.source) for o in real_sources(data)]
+    if path is None:
+        _fail(f"« {source.value} » demande un fichier ou un dossier")
+        raise AssertionError  # unreachable
+    if source is Source.SYNTHETIQUE:
+        from loaders.formats import KnownNodes
+        from loaders.synthetic.loading import real_outputs, synthetic_outputs
+
+        known = KnownNodes.of_store(store)
+        results = []
+        for output in synthetic_outputs(path, real_outputs(data), known):
+            results.append(written(output, output.batch.provenance.source))
+        return results
+    from loaders.files import FileFormat, read_user_file, user_provenance
+
+    provenance = user_provenance(path, source=dataset, synthetic=synthetic)
+    output = read_user_file(
+        FileFormat(source.value), path, store=store, provenance=provenance, mapping=mapping, data_dir=data
     )
+    return [written(output, path.name)]
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Argument(help="Dossier où écrire les fichiers générés.")],
+    departement: Annotated[
+        str | None, typer.Option("--departement", help="Un département autour de ses SIAE réelles (ex. 10).")
+    ] = None,
+    national: Annotated[
+        bool, typer.Option("--national", help="Toute la France (300 000 entreprises).")
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Graine : même graine, mêmes fichiers.")] = 42,
+) -> None:
+    """Générer un territoire synthétique (entreprises, clubs, PTCE, Fabriques, partenariats),
+    marqué synthétique, dans les formats officiels ou les nôtres."""
+    from loaders.synthetic import departement as departement_preset
+    from loaders.synthetic import generate as generate_territory
+    from loaders.synthetic import national as national_preset
+
+    if national == (departement is not None):
+        _fail("choisir soit --departement CODE, soit --national")
+    preset = national_preset() if national else departement_preset(str(departement))
+    manifest = generate_territory(preset, out, seed=seed)
+    typer.echo(f"{len(manifest.files)} fichiers synthétiques écrits dans {out} (graine {seed})")
+    for generated in manifest.files:
+        typer.echo(f"  {generated.name}  {generated.rows} lignes")
 
 
 @app.command()
@@ -120,27 +231,46 @@ def export(
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", help="Dossier de sortie de la démo.")] = Path("out/demo"),
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Dossier des données ouvertes (env MAILLAGE_DATA).")
+    ] = None,
 ) -> None:
-    """Construire le graphe des cas du guide dans un magasin neuf et en dessiner la page interactive."""
-    from loaders.case_studies import read_case_studies
-    from queries.views import case_study_view
+    """Construire la démo dans un magasin neuf — données ouvertes réelles, cas du guide,
+    Aube synthétique — et dessiner deux vues interactives."""
+    import shutil
+
+    from loaders.demo import build_demo
+    from queries.views import case_study_view, organisation_circle
     from visual.pyvis_page import write_page
 
-    store_path = out / "store"
-    if store_path.exists():
-        import shutil
-
-        shutil.rmtree(store_path)
-    with _open(store_path) as s:
-        report = s.upsert(read_case_studies())
-        view = case_study_view(s)
-    page = write_page(
-        view, out / "maillage-cas-du-guide.html", title="Les cas du guide : qui coopère avec qui"
-    )
+    for previous in (out / "store", out / "synthetique-aube"):
+        if previous.exists():
+            shutil.rmtree(previous)
+    with _open(out / "store") as s:
+        reports = build_demo(s, out / "synthetique-aube", data_dir=data)
+        counts = s.counts()
+        guide = case_study_view(s)
+        circle = organisation_circle(s, DEMO_FOCUS, depth=2)
+    pages = [
+        write_page(
+            guide, out / "maillage-cas-du-guide.html", title="Les cas du guide : qui coopère avec qui"
+        ),
+        write_page(
+            circle,
+            out / "maillage-boutique-boulot.html",
+            title="Autour de Boutique Boulot (Troyes) : clubs, réseaux, partenaires — Aube synthétique",
+        ),
+    ]
+    synthetic = sum(1 for r in reports if r.source.startswith("synthetique-"))
     typer.echo(
-        f"{report.nodes_written} nœuds et {report.edges_written} relations chargés dans {store_path}\n"
-        f"page interactive : {page.resolve()}"
+        f"{sum(counts.nodes.values())} nœuds et {sum(counts.edges.values())} relations dans {out / 'store'} "
+        f"({len(reports) - synthetic} jeux réels, {synthetic} jeux synthétiques)"
     )
+    for page in pages:
+        typer.echo(f"page interactive : {page.resolve()}")
+
+
+DEMO_FOCUS = "org:34267885100045-aci"  # Boutique Boulot, ACI in Troyes, member of the Aube club
 
 
 neo4j_app = typer.Typer(help="Serveur Neo4j local (Java 17 requis, sans Docker).", no_args_is_help=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 from typer.testing import CliRunner
 
@@ -38,43 +39,81 @@ CASE_STUDY_ORGS = {
     "Reseau": 13,
 }
 
-COUNT_BY_KIND = """
+# Organisations by kind as the guide's dataset states them (its named graph).
+GUIDE_COUNT_BY_KIND = """
 SELECT ?kind (COUNT(DISTINCT ?o) AS ?n) WHERE {
-  ?o a ?class . FILTER(STRSTARTS(STR(?o), "https://w3id.org/maillage/id/org/"))
+  GRAPH <https://w3id.org/maillage/id/source/guide-avise-2021> {
+    ?o a ?class . FILTER(STRSTARTS(STR(?o), "https://w3id.org/maillage/id/org/"))
+  }
   BIND(STRAFTER(STR(?class), "#") AS ?kind)
 } GROUP BY ?kind ORDER BY ?kind
 """
 
 
-def test_demo_builds_the_case_study_graph_and_its_page(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("demo")
     result = runner.invoke(app, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    page = out / "maillage-cas-du-guide.html"
-    assert result.output.splitlines() == [
-        f"116 nœuds et 126 relations chargés dans {out / 'store'}",
-        f"page interactive : {page.resolve()}",
+    return out, result.output
+
+
+def _stats(store: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """The two tables of `maillage stats`: nodes by kind, relations by kind."""
+    output = runner.invoke(app, ["stats", "--store", str(store)]).output
+    nodes, relations = output.split("\n\n")
+
+    def table(text: str) -> dict[str, int]:
+        rows = (line.split() for line in text.splitlines()[2:-1])
+        return {name: int(count) for name, count in rows}
+
+    return table(nodes), table(relations)
+
+
+def test_demo_tells_what_it_loaded_and_where(demo: tuple[Path, str]) -> None:
+    out, output = demo
+    lines = output.splitlines()
+    by_kind, by_relation = _stats(out / "store")
+    nodes, edges = sum(by_kind.values()), sum(by_relation.values())
+    assert (
+        lines[0]
+        == f"{nodes} nœuds et {edges} relations dans {out / 'store'} (10 jeux réels, 7 jeux synthétiques)"
+    )
+    assert lines[1:] == [
+        f"page interactive : {(out / 'maillage-cas-du-guide.html').resolve()}",
+        f"page interactive : {(out / 'maillage-boutique-boulot.html').resolve()}",
     ]
 
-    counted = runner.invoke(app, ["sparql", COUNT_BY_KIND, "--format", "json", "--store", str(out / "store")])
+
+def test_demo_merges_real_guide_and_synthetic_sources_on_shared_ids(demo: tuple[Path, str]) -> None:
+    counts, _ = _stats(demo[0] / "store")
+    assert counts["ACI"] == 1815 + 1  # the real list, plus the guide's Atelier Panier de la Mer
+    assert counts["GEIQ"] == 172
+    assert counts["Entreprise"] == 1363 + 28  # the synthetic Aube (seed 42), plus the guide's companies
+    assert counts["Club"] == 1  # the guide's Aube club and the generated one are one node
+    assert counts["Departement"] == 101
+
+
+def test_demo_case_study_counts_equal_the_data_file(demo: tuple[Path, str]) -> None:
+    store = demo[0] / "store"
+    counted = runner.invoke(app, ["sparql", GUIDE_COUNT_BY_KIND, "--format", "json", "--store", str(store)])
     assert {row["kind"]: row["n"] for row in json.loads(counted.output)} == CASE_STUDY_ORGS
 
+
+def test_demo_pages_draw_the_views_in_a_browser(demo: tuple[Path, str]) -> None:
+    out = demo[0]
     with chromium() as browser:
-        browser.get(page.as_uri())
+        browser.get((out / "maillage-cas-du-guide.html").as_uri())
         WebDriverWait(browser, 30).until(lambda b: b.execute_script("return typeof network !== 'undefined'"))
         labels = browser.execute_script("return network.body.data.nodes.get().map(n => n.label)")
         edges = browser.execute_script("return network.body.data.edges.get().map(e => e.label)")
         summary = browser.find_element("css selector", "header p").text
+        browser.get((out / "maillage-boutique-boulot.html").as_uri())
+        WebDriverWait(browser, 30).until(lambda b: b.execute_script("return typeof network !== 'undefined'"))
+        around = browser.execute_script("return network.body.data.nodes.get().map(n => n.label)")
     assert len(labels) == sum(CASE_STUDY_ORGS.values()) == 87
     assert "Brise de Terre" in labels
     assert edges.count("Joint-venture sociale") == 13
     assert summary == "87 acteurs, 71 relations"
-
-
-def test_demo_starts_from_a_fresh_store_each_time(tmp_path: Path) -> None:
-    out = tmp_path / "demo"
-    first = runner.invoke(app, ["demo", "--out", str(out)])
-    second = runner.invoke(app, ["demo", "--out", str(out)])
-    assert first.output == second.output
-    stats = runner.invoke(app, ["stats", "--store", str(out / "store")])
-    assert ["Entreprise", "28"] in [line.split() for line in stats.output.splitlines()]
+    assert {"Boutique Boulot (ACI)", "Troyes"} <= set(around)
+    assert any(label.startswith("Club") for label in around)

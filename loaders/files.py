@@ -1,0 +1,73 @@
+"""One entry point for a user's file in one of the formats we read."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+
+from graph.ids import slugify
+from graph.model import Provenance
+from graph.store import GraphStore
+from loaders.base import LoaderOutput
+from loaders.formats import (
+    KnownNodes,
+    load_club_members,
+    load_fabriques,
+    load_network_members,
+    load_partnerships,
+    load_ptce,
+)
+from loaders.generic_csv import load_organisations
+from loaders.geo import commune_index
+from loaders.sources import SHARED_DATA
+
+__all__ = ["FileFormat", "read_user_file", "user_provenance"]
+
+
+class FileFormat(StrEnum):
+    ORGANISATIONS = "organisations"  # generic CSV with a column mapping
+    CLUBS = "clubs"
+    PTCE = "ptce"
+    FABRIQUES = "fabriques"
+    RESEAUX = "reseaux"
+    PARTENARIATS = "partenariats"
+
+
+def user_provenance(path: Path, *, source: str | None = None, synthetic: bool = False) -> Provenance:
+    """A user's file is its own dataset, named after the file unless told otherwise."""
+    return Provenance(
+        source or slugify(path.stem),
+        date.fromtimestamp(path.stat().st_mtime),
+        synthetic=synthetic,
+        title=path.name,
+    )
+
+
+def read_user_file(
+    fmt: FileFormat,
+    path: Path,
+    *,
+    store: GraphStore,
+    provenance: Provenance,
+    mapping: str | None = None,
+    data_dir: Path | None = None,
+) -> LoaderOutput:
+    """Parse, normalise and validate `path`; organisations it names must be in `store`."""
+    if fmt is FileFormat.ORGANISATIONS:
+        geo = (data_dir or SHARED_DATA) / "geo"
+        return load_organisations(
+            path,
+            mapping=mapping or "name=name,siret=siret,code_insee=code_insee",
+            provenance=provenance,
+            communes=commune_index(geo / "communes.json", geo / "communes_centroides.csv"),
+        )
+    known = KnownNodes.of_store(store)
+    readers = {
+        FileFormat.CLUBS: load_club_members,
+        FileFormat.PTCE: load_ptce,
+        FileFormat.FABRIQUES: load_fabriques,
+        FileFormat.RESEAUX: load_network_members,
+        FileFormat.PARTENARIATS: load_partnerships,
+    }
+    return readers[fmt](path, provenance=provenance, known=known)
