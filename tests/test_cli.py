@@ -72,3 +72,42 @@ def test_invalid_sparql_is_one_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.startswith("erreur : invalid SPARQL")
     assert "Traceback" not in result.output
+
+
+def test_load_partnerships_file_reports_rejected_rows_and_loads_the_rest(tmp_path: Path) -> None:
+    store = _aube_store(tmp_path)
+    path = tmp_path / "partenariats-aube.csv"
+    path.write_text(
+        "from,to,form,subtype,start,end,source\n"
+        "org:ei-troyes,org:isolee,,sous_traitance,2023-02-01,,contrat\n"
+        "org:ei-troyes,org:inconnue,,achat_responsable,,,\n"
+        "org:ei-troyes,org:isolee,,parrainage,,,\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "rapport.csv"
+    result = runner.invoke(
+        app, ["load", "partenariats", str(path), "--store", str(store), "--rapport", str(report)]
+    )
+    assert result.exit_code == 0, result.output
+    rejected = [line for line in result.output.splitlines() if line.startswith("partenariats-aube.csv:")]
+    assert [line.split(": ", 2)[:2] for line in rejected] == [
+        ["partenariats-aube.csv:3", "to"],
+        ["partenariats-aube.csv:4", "subtype"],
+    ]
+    assert report.read_text(encoding="utf-8").count("partenariats-aube.csv") == 2
+    with OxigraphStore(store) as s:
+        partners = {
+            e.ident for e in s.subgraph().edges if e.source == "org:ei-troyes" and e.rel.value == "PARTNER_OF"
+        }
+        datasets = [d.source for d in s.datasets()]
+    assert partners == {
+        ("org:ei-troyes", "PARTNER_OF", "org:transports", "cotraitance"),
+        ("org:ei-troyes", "PARTNER_OF", "org:isolee", "sous_traitance"),
+    }
+    assert datasets == ["fixture-aube", "partenariats-aube"]
+
+
+def test_generate_needs_exactly_one_scope(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["generate", str(tmp_path / "x")])
+    assert result.exit_code == 1
+    assert result.output == "erreur : choisir soit --departement CODE, soit --national\n"
