@@ -216,6 +216,21 @@ def sparql(
 
 
 @app.command()
+def validate(store: StoreOption = DEFAULT_STORE) -> None:
+    """Vérifier le graphe avec les formes SHACL du projet ; code de sortie 1 s'il ne s'y conforme pas."""
+    from graph.validation import validate as validate_graph
+
+    with _open(store) as s:
+        result = validate_graph(s)
+    for violation in result.violations:
+        typer.echo(violation.message)
+    verdict = "conforme" if result.conforms else f"non conforme : {len(result.violations)} violations"
+    typer.echo(f"{result.triples} triplets vérifiés : {verdict}")
+    if not result.conforms:
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def export(
     out: Annotated[Path, typer.Argument(help="Fichier à écrire.")],
     fmt: Annotated[ExportFormat, typer.Option("--format", help="Format d'export.")] = ExportFormat.TTL,

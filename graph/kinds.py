@@ -47,6 +47,7 @@ class OrgKind(StrEnum):
     RESEAU = "Reseau"
     DELEGATION_REGIONALE = "DelegationRegionale"
     INTER_RESEAU = "InterReseau"
+    GROUPE = "Groupe"
     # public bodies
     DDETS = "DDETS"
     FRANCE_TRAVAIL = "FranceTravail"
@@ -95,7 +96,15 @@ class OrgKind(StrEnum):
     def collectives(cls) -> frozenset[OrgKind]:
         """Kinds that have members."""
         return frozenset(
-            {cls.CLUB, cls.PTCE, cls.FABRIQUE, cls.RESEAU, cls.DELEGATION_REGIONALE, cls.INTER_RESEAU}
+            {
+                cls.CLUB,
+                cls.PTCE,
+                cls.FABRIQUE,
+                cls.RESEAU,
+                cls.DELEGATION_REGIONALE,
+                cls.INTER_RESEAU,
+                cls.GROUPE,
+            }
         )
 
 
@@ -118,6 +127,7 @@ _ORG_LABELS: dict[OrgKind, str] = {
     OrgKind.RESEAU: "Réseau national de l'IAE",
     OrgKind.DELEGATION_REGIONALE: "Délégation régionale d'un réseau",
     OrgKind.INTER_RESEAU: "Inter-réseau régional de l'IAE",
+    OrgKind.GROUPE: "Groupe ou groupement d'entreprises",
     OrgKind.DDETS: "DDETS",
     OrgKind.FRANCE_TRAVAIL: "Agence France Travail",
     OrgKind.COLLECTIVITE_COMMUNE: "Commune (collectivité)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from datetime import date
@@ -246,8 +247,14 @@ class OxigraphStore:
         return Counts(dict(sorted(nodes.items())), dict(sorted((k, v) for k, v in edges.items() if v)))
 
     def close(self) -> None:
+        """Flush and release the database, so another process (or store) may open it.
+
+        The on-disk lock goes with the last reference to the pyoxigraph store, and an
+        iterator a caller still holds (`quads()`) is one: collect them now.
+        """
         self._store.flush()
         del self._store
+        gc.collect()
 
     def __enter__(self) -> OxigraphStore:
         return self

@@ -22,7 +22,8 @@ EXPECTED_ORG_KINDS = {
     "EI": 7,  # Actif Garage, Envie Rennes/Nancy/Reims, Acces Inclusive Tech, Brise de Terre, Vitaservices
     "ETTI": 2,  # ID'EES Interim, Janus
     "EA": 1,  # Log'Ins
-    "Association": 4,  # Actif ESS, Adress, groupe Ares, Vitamine T
+    "Association": 2,  # Adress, groupe Ares
+    "Groupe": 4,  # Actif ESS, Vitamine T, Suez, the GIE META
     "Fabrique": 1,
     "Reseau": 13,  # 12 national networks of p. 88 + fédération Le Panier de la Mer
     "DelegationRegionale": 1,  # Coorace Normandie
@@ -37,7 +38,7 @@ EXPECTED_ORG_KINDS = {
     "Fondation": 4,
     "Banque": 1,
     "InvestisseurSolidaire": 1,
-    "Entreprise": 28,
+    "Entreprise": 26,
 }
 EXPECTED_PLACE_KINDS = {"Commune": 9, "Epci": 1, "Departement": 9, "Region": 10}
 EXPECTED_RELATIONS = {

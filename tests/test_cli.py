@@ -8,8 +8,10 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from api.cli import app
+from graph.kinds import OrgKind
+from graph.model import Batch, Node
 from graph.oxigraph_store import OxigraphStore
-from tests.conftest import aube_batch
+from tests.conftest import AUBE, aube_batch
 
 runner = CliRunner()
 
@@ -111,3 +113,18 @@ def test_generate_needs_exactly_one_scope(tmp_path: Path) -> None:
     result = runner.invoke(app, ["generate", str(tmp_path / "x")])
     assert result.exit_code == 1
     assert result.output == "erreur : choisir soit --departement CODE, soit --national\n"
+
+
+def test_validate_accepts_a_conforming_store_and_names_a_broken_node(tmp_path: Path) -> None:
+    store = _aube_store(tmp_path)
+    ok = runner.invoke(app, ["validate", "--store", str(store)])
+    assert ok.exit_code == 0, ok.output
+    assert ok.output.endswith(": conforme\n")
+    with OxigraphStore(store) as s:
+        s.upsert(Batch(AUBE, [Node("org:mauvaise", OrgKind.EI, "Mauvaise", {"siret": "123"})]))
+    broken = runner.invoke(app, ["validate", "--store", str(store)])
+    assert broken.exit_code == 1
+    assert broken.output.splitlines()[0].startswith(
+        'org:mauvaise mlg:siret: a SIRET is 14 digits (value "123"'
+    )
+    assert broken.output.splitlines()[-1].endswith("non conforme : 1 violations")

@@ -18,7 +18,7 @@ runner = CliRunner()
 CASE_STUDY_ORGS = {
     "ACI": 6,
     "AI": 2,
-    "Association": 4,
+    "Association": 2,
     "Banque": 1,
     "Club": 1,
     "CollectiviteCommune": 1,
@@ -30,8 +30,9 @@ CASE_STUDY_ORGS = {
     "EA": 1,
     "EI": 7,
     "ETTI": 2,
-    "Entreprise": 28,
+    "Entreprise": 26,
     "Fabrique": 1,
+    "Groupe": 4,
     "Fondation": 4,
     "InterReseau": 6,
     "InvestisseurSolidaire": 1,
@@ -89,7 +90,7 @@ def test_demo_merges_real_guide_and_synthetic_sources_on_shared_ids(demo: tuple[
     counts, _ = _stats(demo[0] / "store")
     assert counts["ACI"] == 1815 + 1  # the real list, plus the guide's Atelier Panier de la Mer
     assert counts["GEIQ"] == 172
-    assert counts["Entreprise"] == 1363 + 28  # the synthetic Aube (seed 42), plus the guide's companies
+    assert counts["Entreprise"] == 1363 + 26  # the synthetic Aube (seed 42), plus the guide's companies
     assert counts["Club"] == 1  # the guide's Aube club and the generated one are one node
     assert counts["Departement"] == 101
 
