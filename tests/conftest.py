@@ -10,13 +10,15 @@ import pytest
 
 from graph.kinds import OrgKind, PartnershipType, PlaceKind, RelKind
 from graph.model import Batch, Edge, Node, Provenance
+from graph.neo4j_server import Neo4jLaunchError, Neo4jServer
+from graph.neo4j_store import Neo4jStore, connect
 from graph.oxigraph_store import OxigraphStore
 from graph.store import GraphStore
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
-STORE_BACKENDS = ["oxigraph"]
+STORE_BACKENDS = ["oxigraph", "neo4j"]
 
 
 @pytest.fixture
@@ -24,6 +26,30 @@ def oxigraph_store(tmp_path: Path) -> Iterator[OxigraphStore]:
     store = OxigraphStore(tmp_path / "store")
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def neo4j_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real Neo4j server (tools/neo4j-launcher), started once per session: its Bolt URI.
+
+    When it cannot start, the tests that need it fail, in CI and locally: they never skip.
+    """
+    server = Neo4jServer(log_level="WARN")
+    try:
+        uri = server.start(data_dir=tmp_path_factory.mktemp("neo4j-data"), timeout=180)
+    except Neo4jLaunchError as e:
+        pytest.fail(f"Neo4j could not start: {e}", pytrace=False)
+    yield uri
+    server.stop()
+
+
+@pytest.fixture
+def neo4j_store(neo4j_server: str) -> Iterator[Neo4jStore]:
+    """A `Neo4jStore` on an empty database, built from a driver passed in."""
+    driver = connect(neo4j_server)
+    driver.execute_query("MATCH (n) DETACH DELETE n", database_="neo4j")
+    yield Neo4jStore(driver, database="neo4j")
+    driver.close()
 
 
 @pytest.fixture(params=STORE_BACKENDS)

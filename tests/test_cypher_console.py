@@ -1,0 +1,164 @@
+"""The read-only Cypher console, on the real server with the Aube fixture."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date
+
+import pytest
+
+from graph.neo4j_store import Neo4jStore
+from queries.cypher_console import (
+    CypherError,
+    CypherResult,
+    CypherTimeout,
+    ReadOnlyViolation,
+    _run_read,
+    check_read_only,
+    format_csv,
+    format_json,
+    format_table,
+    render,
+    run_cypher,
+)
+from tests.conftest import aube_batch
+
+COUNT_BY_KIND = "MATCH (n:Organisation) RETURN n.kind AS kind, count(*) AS n ORDER BY kind"
+
+
+@pytest.fixture
+def aube(neo4j_store: Neo4jStore) -> Neo4jStore:
+    neo4j_store.upsert(aube_batch())
+    return neo4j_store
+
+
+def node_count(store: Neo4jStore) -> int:
+    records, _, _ = store.driver.execute_query("MATCH (n) RETURN count(n) AS n", database_=store.database)
+    return int(records[0]["n"])
+
+
+def test_read_query_returns_columns_and_plain_rows(aube: Neo4jStore) -> None:
+    columns, rows = run_cypher(aube.driver, COUNT_BY_KIND)
+    assert columns == ("kind", "n")
+    assert rows == (("ACI", 1), ("Club", 1), ("EI", 1), ("Entreprise", 4))
+
+
+def test_parameters_and_dates_come_back_as_python_values(aube: Neo4jStore) -> None:
+    result = run_cypher(
+        aube.driver,
+        "MATCH (m:Node {id: $member})-[r:MEMBER_OF]->(c) "
+        "RETURN c.name AS club, r.role AS role, r.since AS since",
+        params={"member": "org:leader-sa"},
+    )
+    assert result.rows == (("Club Les entreprises s'engagent de l'Aube", "leader", date(2019, 3, 1)),)
+
+
+def test_nodes_are_dicts_of_labels_and_properties_without_the_ledger(aube: Neo4jStore) -> None:
+    result = run_cypher(aube.driver, "MATCH (n:Node {id: 'commune:10387'}) RETURN n")
+    (node,) = result.rows[0]
+    assert node["labels"] == ["Commune", "Node", "Place"]
+    assert node["name"] == "Troyes"
+    assert node["location"] == {"longitude": 4.0744, "latitude": 48.2973}
+    assert "by_source" not in node
+
+
+def test_row_limit_keeps_the_first_rows_and_says_so(aube: Neo4jStore) -> None:
+    cut = run_cypher(aube.driver, "UNWIND range(1, 50) AS x RETURN x", limit=10)
+    assert cut.rows == tuple((x,) for x in range(1, 11))
+    assert cut.truncated
+    whole = run_cypher(aube.driver, "UNWIND range(1, 50) AS x RETURN x", limit=50)
+    assert len(whole.rows) == 50
+    assert not whole.truncated
+
+
+def test_a_query_past_its_timeout_is_stopped(aube: Neo4jStore) -> None:
+    started = time.monotonic()
+    with pytest.raises(CypherTimeout, match="1 s limit"):
+        run_cypher(
+            aube.driver,
+            "UNWIND range(1, 10000000000) AS x WITH x WHERE x % 7 = 3 RETURN count(*)",
+            timeout_s=1,
+        )
+    assert time.monotonic() - started < 30
+
+
+WRITES = {
+    "CREATE (n:Node {id: 'org:nouvelle'})": "CREATE",
+    "MERGE (n:Node {id: 'org:nouvelle'})": "MERGE",
+    "MATCH (n:Node) SET n.x = 1": "SET",
+    "MATCH (n:Node) DELETE n": "DELETE",
+    "MATCH (n:Node) DETACH DELETE n": "DETACH DELETE",
+    "MATCH (n:Node) REMOVE n.name": "REMOVE",
+    "DROP CONSTRAINT node_id": "DROP",
+    "LOAD CSV FROM 'file:///x.csv' AS line RETURN line": "LOAD CSV",
+    "MATCH (n) CALL (n) { RETURN n AS m } IN TRANSACTIONS OF 10 ROWS RETURN m": "IN TRANSACTIONS",
+    "CALL apoc.create.node(['X'], {})": "apoc.create.node",
+    "CALL db.createLabel('X')": "db.createLabel",
+    "match (n) detach\n  delete n": "DETACH DELETE",
+}
+
+
+@pytest.mark.parametrize("query", list(WRITES), ids=list(WRITES.values()))
+def test_write_clauses_are_refused_before_sending(aube: Neo4jStore, query: str) -> None:
+    before = node_count(aube)
+    with pytest.raises(ReadOnlyViolation, match=WRITES[query].replace("{", r"\{")):
+        run_cypher(aube.driver, query)
+    assert node_count(aube) == before
+
+
+def test_words_in_strings_comments_and_names_are_not_clauses() -> None:
+    check_read_only(
+        "MATCH (n:Node) WHERE n.name = 'CREATE or DELETE' AND n.set IS NULL // MERGE\n"
+        "/* DROP */ RETURN n.`remove` AS `SET`, $create AS p"
+    )
+
+
+def test_the_server_refuses_a_write_the_check_did_not_see(aube: Neo4jStore) -> None:
+    before = node_count(aube)
+    with pytest.raises(ReadOnlyViolation, match="read access mode"):
+        _run_read(
+            aube.driver, "CREATE (:Node {id: 'org:x'})", params=None, timeout_s=10, limit=10, database="neo4j"
+        )
+    assert node_count(aube) == before
+
+
+def test_a_syntax_error_is_one_clear_error(aube: Neo4jStore) -> None:
+    with pytest.raises(CypherError, match="Neo4j refused the query: Invalid input"):
+        run_cypher(aube.driver, "MATCH (n RETURN n")
+
+
+RESULT = CypherResult(("id", "since", "tags"), (("org:a", date(2019, 3, 1), ["x", "y"]), ("org:b", None, [])))
+
+
+def test_table_output() -> None:
+    assert format_table(RESULT) == (
+        "id     since       tags\n"
+        "─────  ──────────  ──────────\n"
+        'org:a  2019-03-01  ["x", "y"]\n'
+        "org:b              []\n"
+        "(2 lignes)"
+    )
+    assert render(RESULT) == format_table(RESULT)
+
+
+def test_csv_output() -> None:
+    assert format_csv(RESULT) == 'id,since,tags\norg:a,2019-03-01,"[""x"", ""y""]"\norg:b,,[]\n'
+
+
+def test_json_output() -> None:
+    assert json.loads(format_json(RESULT)) == [
+        {"id": "org:a", "since": "2019-03-01", "tags": ["x", "y"]},
+        {"id": "org:b", "since": None, "tags": []},
+    ]
+
+
+def test_truncated_table_says_so() -> None:
+    assert format_table(CypherResult(("x",), ((1,),), truncated=True)).endswith(
+        "(1 ligne, tronqué à la limite)"
+    )
+
+
+def test_unknown_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown format 'xml'"):
+        render(RESULT, "xml")
