@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from pyoxigraph import Literal, NamedNode, Quad
 
@@ -37,8 +38,8 @@ def source_of_graph(graph_name: str) -> str:
 
 @dataclass
 class _NodeRecord:
-    kind: NodeKind | None = None
-    name: str = ""
+    kind: tuple[str, NodeKind] | None = None  # (dataset, value), like every held value
+    name: tuple[str, str] | None = None
     props: dict[str, tuple[str, PropValue]] = field(default_factory=dict)
     sources: set[str] = field(default_factory=set)
 
@@ -49,15 +50,21 @@ class _QualifiedRecord:
     target: str = ""
     rel: RelKind | None = None
     key: str = ""
-    attrs: dict[str, PropValue] = field(default_factory=dict)
+    attrs: dict[str, tuple[str, PropValue]] = field(default_factory=dict)
     sources: set[str] = field(default_factory=set)
 
 
-def _keep(props: dict[str, tuple[str, PropValue]], name: str, graph: str, value: PropValue) -> None:
-    """Where two datasets disagree on a value, the first dataset by name wins."""
-    held = props.get(name)
-    if held is None or graph < held[0]:
-        props[name] = (graph, value)
+V = TypeVar("V")
+
+
+def _first(held: tuple[str, V] | None, graph: str, value: V) -> tuple[str, V]:
+    """Where two datasets disagree on a value, the first dataset by name wins,
+    whatever order the quads are read in."""
+    return (graph, value) if held is None or graph < held[0] else held
+
+
+def _keep(values: dict[str, tuple[str, V]], name: str, graph: str, value: V) -> None:
+    values[name] = _first(values.get(name), graph, value)
 
 
 def decode(quads: Iterable[Quad]) -> Subgraph:
@@ -85,11 +92,10 @@ def decode(quads: Iterable[Quad]) -> Subgraph:
         if quad.predicate == RDF_TYPE and isinstance(obj, NamedNode):
             kind = class_kind(obj.value)
             if kind is not None:
-                record.kind = kind
+                record.kind = _first(record.kind, graph, kind)
                 record.sources.add(graph)
         elif quad.predicate == NAME and isinstance(obj, Literal):
-            if not record.name or graph < min(record.sources | {graph}):
-                record.name = obj.value
+            record.name = _first(record.name, graph, obj.value)
         elif isinstance(obj, Literal):
             name = predicate_prop(predicate)
             if name is not None:
@@ -107,15 +113,14 @@ def decode(quads: Iterable[Quad]) -> Subgraph:
             edges.append(Edge(source, rel, target, sources=tuple(sorted(graphs))))
             continue
         for q in sorted(quals, key=lambda r: r.key):
-            edges.append(
-                Edge(source, rel, target, attrs=q.attrs, key=q.key, sources=tuple(sorted(q.sources)))
-            )
+            attrs = {k: v for k, (_, v) in q.attrs.items()}
+            edges.append(Edge(source, rel, target, attrs=attrs, key=q.key, sources=tuple(sorted(q.sources))))
 
     out_nodes = tuple(
         Node(
             ident,
-            rec.kind,
-            rec.name,
+            rec.kind[1],
+            rec.name[1] if rec.name is not None else "",
             props={k: v for k, (_, v) in sorted(rec.props.items())},
             sources=tuple(sorted(rec.sources)),
         )
@@ -138,4 +143,4 @@ def _decode_qualified(record: _QualifiedRecord, predicate: str, obj: object, gra
     elif isinstance(obj, Literal):
         name = predicate_prop(predicate)
         if name is not None:
-            record.attrs[name] = from_literal(obj)
+            _keep(record.attrs, name, graph, from_literal(obj))

@@ -361,11 +361,6 @@ def disagreeing_batches() -> list[Batch]:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graph/rdf_decode.py picks a conflicting name, kind or relation attribute by the order "
-    "quads are read in, not by the first dataset by name (fix proposed to the lead)",
-)
 def test_disagreeing_datasets_resolve_alike(neo4j_store: Neo4jStore, oxigraph_store: OxigraphStore) -> None:
     for batch in disagreeing_batches():
         neo4j_store.upsert(batch)
