@@ -11,7 +11,7 @@ import typer
 
 from api.formatting import OutputFormat, render
 from graph.oxigraph_store import OxigraphStore
-from graph.store import StoreError
+from graph.store import GraphStore, StoreError
 from queries.sparql_select import SparqlError, select
 from queries.table import Table
 
@@ -55,6 +55,31 @@ class ExportFormat(StrEnum):
     GEXF = "gexf"
 
 
+Neo4jOption = Annotated[
+    str | None,
+    typer.Option(
+        "--neo4j",
+        help="Utiliser Neo4j à cette adresse (bolt://…) plutôt que le magasin embarqué.",
+        envvar="MAILLAGE_NEO4J_URI",
+    ),
+]
+
+
+def _open_graph(store: Path, neo4j: str | None) -> GraphStore:
+    """The embedded store, or Neo4j when an address is given (credentials from
+    MAILLAGE_NEO4J_USER / MAILLAGE_NEO4J_PASSWORD)."""
+    if neo4j is None:
+        return _open(store)
+    from graph.neo4j_store import Neo4jStore, connect, settings_from_env
+
+    _, auth = settings_from_env()
+    try:
+        return Neo4jStore(connect(neo4j, auth), owns_driver=True)
+    except StoreError as e:
+        _fail(str(e))
+        raise  # unreachable: _fail exits
+
+
 class Source(StrEnum):
     GUIDE = "guide"
     REEL = "reel"
@@ -94,6 +119,7 @@ def load(
         Path | None,
         typer.Option("--rapport", help="Écrire les lignes rejetées ou non résolues (.csv ou .jsonl)."),
     ] = None,
+    neo4j: Neo4jOption = None,
 ) -> None:
     """Charger une source dans le magasin : les cas du guide, les données ouvertes réelles,
     un territoire synthétique généré, ou un fichier (organisations, clubs, PTCE, Fabriques,
@@ -101,11 +127,13 @@ def load(
     from loaders import report as reporting
     from loaders.base import LoaderError
 
-    with _open(store) as s:
-        try:
-            outputs = _load_source(s, source, path, data, mapping, dataset, synthetic)
-        except (LoaderError, StoreError, FileNotFoundError) as e:
-            _fail(str(e))
+    graph = _open_graph(store, neo4j)
+    try:
+        outputs = _load_source(graph, source, path, data, mapping, dataset, synthetic)
+    except (LoaderError, StoreError, FileNotFoundError) as e:
+        _fail(str(e))
+    finally:
+        graph.close()
     summaries = [summary for summary, _ in outputs]
     found = reporting.issues(output for _, output in outputs)
     reporting.print_issues(found)
@@ -116,7 +144,7 @@ def load(
 
 
 def _load_source(
-    store: OxigraphStore,
+    store: GraphStore,
     source: Source,
     path: Path | None,
     data: Path | None,
@@ -189,10 +217,13 @@ def generate(
 
 
 @app.command()
-def stats(store: StoreOption = DEFAULT_STORE) -> None:
+def stats(store: StoreOption = DEFAULT_STORE, neo4j: Neo4jOption = None) -> None:
     """Compter les nœuds par type et les relations par type."""
-    with _open(store) as s:
-        counts = s.counts()
+    graph = _open_graph(store, neo4j)
+    try:
+        counts = graph.counts()
+    finally:
+        graph.close()
     typer.echo(render(Table(("type de nœud", "nombre"), tuple(counts.nodes.items()))))
     typer.echo()
     typer.echo(render(Table(("relation", "nombre"), tuple(counts.edges.items()))))
@@ -213,6 +244,36 @@ def sparql(
             _fail(str(e))
     text_out = render(table, fmt)
     typer.echo(text_out, nl=not text_out.endswith("\n"))
+
+
+@app.command()
+def cypher(
+    query: Annotated[str, typer.Argument(help="Requête Cypher en lecture seule, ou @fichier.cypher")],
+    neo4j: Annotated[
+        str, typer.Option("--neo4j", help="Adresse du serveur Neo4j.", envvar="MAILLAGE_NEO4J_URI")
+    ] = "bolt://127.0.0.1:7687",
+    fmt: Annotated[OutputFormat, typer.Option("--format", help="Format de sortie.")] = OutputFormat.TABLE,
+    limit: Annotated[int, typer.Option("--limit", help="Nombre maximal de lignes.")] = 1000,
+    timeout: Annotated[float, typer.Option("--timeout", help="Délai maximal, en secondes.")] = 30.0,
+) -> None:
+    """Exécuter une requête Cypher en lecture seule sur Neo4j (écritures refusées)."""
+    from graph.neo4j_store import connect, settings_from_env
+    from queries.cypher_console import run_cypher
+
+    text = Path(query[1:]).read_text(encoding="utf-8") if query.startswith("@") else query
+    _, auth = settings_from_env()
+    try:
+        driver = connect(neo4j, auth)
+        try:
+            result = run_cypher(driver, text, timeout_s=timeout, limit=limit)
+        finally:
+            driver.close()
+    except StoreError as e:
+        _fail(str(e))
+    text_out = render(Table(result.columns, result.rows), fmt)
+    typer.echo(text_out, nl=not text_out.endswith("\n"))
+    if result.truncated:
+        typer.echo(f"(limite de {limit} lignes atteinte)", err=True)
 
 
 @app.command()
