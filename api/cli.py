@@ -270,10 +270,8 @@ def cypher(
             driver.close()
     except StoreError as e:
         _fail(str(e))
-    text_out = render(Table(result.columns, result.rows), fmt)
+    text_out = render(Table(result.columns, result.rows), fmt, truncated=result.truncated)
     typer.echo(text_out, nl=not text_out.endswith("\n"))
-    if result.truncated:
-        typer.echo(f"(limite de {limit} lignes atteinte)", err=True)
 
 
 @app.command()

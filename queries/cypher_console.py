@@ -4,29 +4,15 @@
 REMOVE, DROP, LOAD CSV, CALL { … } IN TRANSACTIONS, writing procedures) before
 sending it, then runs it in a READ transaction with a timeout: a write that the
 check would miss is refused by the server as well. Values come back as plain
-Python values (a node as a dict of its labels and properties); `render` prints
-them as a table, CSV or JSON.
-
-From a shell (the ``maillage cypher`` command calls the same functions)::
-
-    python -m queries.cypher_console "MATCH (c:Club)<-[:MEMBER_OF]-(m) RETURN c.name, count(m)"
-    python -m queries.cypher_console @query.cypher --format csv --limit 50
-
-The server is read from ``MAILLAGE_NEO4J_URI``, ``MAILLAGE_NEO4J_USER`` and
-``MAILLAGE_NEO4J_PASSWORD`` unless ``--uri``/``--user``/``--password`` are given.
+Python values (a node as a dict of its labels and properties). The command
+``maillage cypher`` presents them (`api.formatting`).
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
-import io
-import json
 import re
-import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time
 from typing import Any, Final
 
 from neo4j import Driver, ManagedTransaction, NotificationMinimumSeverity, Result, unit_of_work
@@ -41,25 +27,17 @@ from neo4j.exceptions import (
 from neo4j.graph import Node, Path, Relationship
 from neo4j.spatial import Point
 
-from graph.neo4j_store import DEFAULT_DATABASE, connect, settings_from_env
+from graph.neo4j_store import DEFAULT_DATABASE
 from graph.store import StoreError
 
 __all__ = [
-    "FORMATS",
     "CypherError",
     "CypherResult",
     "CypherTimeout",
     "ReadOnlyViolation",
     "check_read_only",
-    "format_csv",
-    "format_json",
-    "format_table",
-    "main",
-    "render",
     "run_cypher",
 ]
-
-FORMATS: Final = ("table", "csv", "json")
 _HIDDEN_PROPERTIES: Final = frozenset({"by_source"})  # the store's per-dataset ledger
 
 
@@ -282,156 +260,3 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool | bytes):
         return value
     return str(value)
-
-
-# -- output ------------------------------------------------------------------------------------------
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, date | datetime | time):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.hex()
-    return str(value)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, date | datetime | time):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, default=_json_default, separators=(", ", ": "))
-    return str(value)
-
-
-def format_table(result: CypherResult) -> str:
-    """Aligned columns, a rule, the rows, and a count (in French: it is shown to users).
-
-    >>> print(format_table(CypherResult(("kind", "n"), (("ACI", 2), ("EI", 10)))))
-    kind  n
-    ────  ──
-    ACI   2
-    EI    10
-    (2 lignes)
-    """
-    cells = [[_text(v) for v in row] for row in result.rows]
-    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(result.columns)]
-    head = "  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=True)).rstrip()
-    rule = "  ".join("─" * w for w in widths)
-    body = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    count = len(cells)
-    footer = f"({count} ligne{'s' if count != 1 else ''}"
-    footer += ", tronqué à la limite)" if result.truncated else ")"
-    return "\n".join([head, rule, *body, footer])
-
-
-def format_csv(result: CypherResult) -> str:
-    """A header line, then one line a row; nested values as JSON.
-
-    >>> format_csv(CypherResult(("id", "since"), (("org:a", date(2019, 3, 1)),)))
-    'id,since\\norg:a,2019-03-01\\n'
-    """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(result.columns)
-    writer.writerows([_text(v) for v in row] for row in result.rows)
-    return out.getvalue()
-
-
-def format_json(result: CypherResult) -> str:
-    """A JSON array of objects, one a row; dates in ISO 8601.
-
-    >>> print(format_json(CypherResult(("id", "n"), (("org:a", 1),))))
-    [
-      {
-        "id": "org:a",
-        "n": 1
-      }
-    ]
-    """
-    records = [dict(zip(result.columns, row, strict=True)) for row in result.rows]
-    return json.dumps(records, ensure_ascii=False, indent=2, default=_json_default)
-
-
-def render(result: CypherResult, fmt: str = "table") -> str:
-    """`result` as ``table``, ``csv`` or ``json``."""
-    if fmt == "csv":
-        return format_csv(result)
-    if fmt == "json":
-        return format_json(result)
-    if fmt == "table":
-        return format_table(result)
-    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
-
-
-# -- command line ------------------------------------------------------------------------------------
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m queries.cypher_console QUERY``: one answer on stdout, or one line on stderr."""
-    env_uri, env_auth = settings_from_env()
-    parser = argparse.ArgumentParser(
-        prog="python -m queries.cypher_console", description="Run a read-only Cypher query on Neo4j."
-    )
-    parser.add_argument("query", help="a Cypher query, or @FILE to read it from a file")
-    parser.add_argument("--uri", default=env_uri, help=f"Bolt address (default {env_uri})")
-    parser.add_argument("--user", default=env_auth[0] if env_auth else "neo4j")
-    parser.add_argument("--password", default=env_auth[1] if env_auth else None)
-    parser.add_argument("--database", default=DEFAULT_DATABASE)
-    parser.add_argument("--format", choices=FORMATS, default="table")
-    parser.add_argument("--limit", type=int, default=1000, help="rows kept at most (default 1000)")
-    parser.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
-    parser.add_argument(
-        "--param", action="append", default=[], metavar="NAME=JSON", help="a $parameter, as JSON"
-    )
-    args = parser.parse_args(argv)
-    try:
-        query = _read_query(args.query)
-        params = _parse_params(args.param)
-        check_read_only(query)
-        auth = (args.user, args.password) if args.password else None
-        driver = connect(args.uri, auth)
-        try:
-            result = run_cypher(
-                driver,
-                query,
-                params=params,
-                timeout_s=args.timeout,
-                limit=args.limit,
-                database=args.database,
-            )
-        finally:
-            driver.close()
-    except (StoreError, ValueError, OSError) as e:
-        sys.stderr.write(f"error: {e}\n")
-        return 1
-    text = render(result, args.format)
-    sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    return 0
-
-
-def _read_query(argument: str) -> str:
-    if argument.startswith("@"):
-        with open(argument[1:], encoding="utf-8") as f:
-            return f.read()
-    return argument
-
-
-def _parse_params(items: Sequence[str]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        if not sep or not name:
-            raise ValueError(f"--param {item!r}: expected NAME=JSON")
-        try:
-            params[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            params[name] = raw  # a bare word is a string
-    return params
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import date
 
@@ -11,15 +10,10 @@ import pytest
 from graph.neo4j_store import Neo4jStore
 from queries.cypher_console import (
     CypherError,
-    CypherResult,
     CypherTimeout,
     ReadOnlyViolation,
     _run_read,
     check_read_only,
-    format_csv,
-    format_json,
-    format_table,
-    render,
     run_cypher,
 )
 from tests.conftest import aube_batch
@@ -128,37 +122,3 @@ def test_a_syntax_error_is_one_clear_error(aube: Neo4jStore) -> None:
         run_cypher(aube.driver, "MATCH (n RETURN n")
 
 
-RESULT = CypherResult(("id", "since", "tags"), (("org:a", date(2019, 3, 1), ["x", "y"]), ("org:b", None, [])))
-
-
-def test_table_output() -> None:
-    assert format_table(RESULT) == (
-        "id     since       tags\n"
-        "─────  ──────────  ──────────\n"
-        'org:a  2019-03-01  ["x", "y"]\n'
-        "org:b              []\n"
-        "(2 lignes)"
-    )
-    assert render(RESULT) == format_table(RESULT)
-
-
-def test_csv_output() -> None:
-    assert format_csv(RESULT) == 'id,since,tags\norg:a,2019-03-01,"[""x"", ""y""]"\norg:b,,[]\n'
-
-
-def test_json_output() -> None:
-    assert json.loads(format_json(RESULT)) == [
-        {"id": "org:a", "since": "2019-03-01", "tags": ["x", "y"]},
-        {"id": "org:b", "since": None, "tags": []},
-    ]
-
-
-def test_truncated_table_says_so() -> None:
-    assert format_table(CypherResult(("x",), ((1,),), truncated=True)).endswith(
-        "(1 ligne, tronqué à la limite)"
-    )
-
-
-def test_unknown_format_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown format 'xml'"):
-        render(RESULT, "xml")
