@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import platform
 import resource
 import shutil
 import sys
@@ -34,6 +32,7 @@ from typing import Any, Final
 
 import pyoxigraph
 
+from bench.machine import dir_size, machine
 from graph.model import Batch
 from graph.oxigraph_store import OxigraphStore
 from loaders.base import LoaderOutput
@@ -61,31 +60,8 @@ class Step:
         return self.rows / total if total > 0 else 0.0
 
 
-def machine() -> dict[str, Any]:
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        model = platform.processor()
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": model,
-        "python": platform.python_version(),
-        "pyoxigraph": pyoxigraph.__version__,
-        "platform": platform.platform(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-    }
-
-
 def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-
-
-def dir_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def timed_real() -> tuple[RealOutputs, list[Step], float]:
@@ -138,7 +114,7 @@ def run(*, quick: bool, seed: int, workdir: Path, keep: bool) -> dict[str, Any]:
     preset = national()
     if quick:
         preset = replace(preset, name="national-quick", companies=30_000, club_members=1_500)
-    info = machine()
+    info = machine(pyoxigraph=pyoxigraph.__version__)
     begin = time.perf_counter()
 
     real, real_steps, real_s = timed_real()

@@ -25,8 +25,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import os
-import platform
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -38,6 +36,7 @@ from typing import Any, Final
 import neo4j
 from neo4j import Driver
 
+from bench.machine import machine
 from bench.synthetic import synthetic_graph
 from graph.model import Batch, Edge, Node
 from graph.neo4j_server import NEO4J_VERSION, Neo4jServer
@@ -67,29 +66,6 @@ RETURN attributes.HeapMemoryUsage.value.properties AS heap
 def _say(line: str = "") -> None:
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
-
-
-def machine() -> dict[str, Any]:
-    model = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    packer = "neo4j-rust-ext" if importlib.util.find_spec("neo4j._rust") else "pure Python"
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": model,
-        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3, 1),
-        "python": platform.python_version(),
-        "neo4j_driver": neo4j.__version__,
-        "driver_packstream": packer,
-        "neo4j_server": NEO4J_VERSION,
-        "platform": platform.platform(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
-    }
 
 
 def _rows(batch: Batch) -> int:
@@ -223,7 +199,11 @@ def run(nodes: int, sample: int, chunk: int) -> dict[str, Any]:
     return {
         "command": " ".join(["python -m bench.neo4j_load", *sys.argv[1:]]),
         "when": datetime.now().isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": machine(
+            neo4j_driver=neo4j.__version__,
+            driver_packstream="neo4j-rust-ext" if importlib.util.find_spec("neo4j._rust") else "pure Python",
+            neo4j_server=NEO4J_VERSION,
+        ),
         "graph": {"nodes": total_nodes, "relations": total_rows - total_nodes, "rows": total_rows},
         "naive": {"rows": naive_rows, "seconds": round(naive_s, 2), "rows_per_s": round(naive_rate)},
         "batched": {

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import os
 import resource
 import sys
 import tempfile
@@ -38,10 +37,11 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, Final
 
+import pyoxigraph
 import rdflib
 
-from bench.national_load import dir_size
-from bench.national_load import machine as national_machine
+from bench.machine import dir_size
+from bench.machine import machine as machine_of
 from bench.synthetic import synthetic_graph
 from graph.interchange import rdflib_graph
 from graph.kinds import RelKind
@@ -108,9 +108,7 @@ def write_result(result: dict[str, Any], out_dir: Path, name: str) -> Path:
 
 
 def machine() -> dict[str, Any]:
-    """The machine as `bench.national_load` describes it, with rdflib and the memory."""
-    pages = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return {**national_machine(), "rdflib": rdflib.__version__, "memory_gib": round(pages / 1024**3, 1)}
+    return machine_of(pyoxigraph=pyoxigraph.__version__, rdflib=rdflib.__version__)
 
 
 def _reset_peak_rss() -> bool:

@@ -62,7 +62,7 @@ from neo4j.spatial import WGS84Point
 from graph.ids import family
 from graph.kinds import CodeKind, NodeKind, OrgKind, PlaceKind, RelKind, node_kind
 from graph.model import Batch, Counts, Edge, LoadReport, Node, PropValue, Provenance, Subgraph
-from graph.projection import to_networkx, within_territory
+from graph.projection import project
 from graph.store import GraphStore, StoreError
 
 __all__ = [
@@ -733,10 +733,7 @@ class Neo4jStore:
     def projection(
         self, *, territory: str | None = None, kinds: Collection[NodeKind] | None = None
     ) -> nx.MultiDiGraph:
-        G = to_networkx(self.subgraph())
-        if territory is None and kinds is None:
-            return G
-        return within_territory(G, territory, kinds=kinds)
+        return project(self.subgraph(), territory=territory, kinds=kinds)
 
     def counts(self) -> Counts:
         nodes: Counter[str] = Counter()

@@ -14,7 +14,7 @@ from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
 
 from graph.kinds import NodeKind, RelKind
 from graph.model import Batch, Counts, LoadReport, Node, Provenance, Subgraph
-from graph.projection import to_networkx, within_territory
+from graph.projection import project
 from graph.rdf import (
     FROM,
     PREFIXES,
@@ -226,10 +226,7 @@ class OxigraphStore:
     def projection(
         self, *, territory: str | None = None, kinds: Collection[NodeKind] | None = None
     ) -> nx.MultiDiGraph:
-        G = to_networkx(self.subgraph())
-        if territory is None and kinds is None:
-            return G
-        return within_territory(G, territory, kinds=kinds)
+        return project(self.subgraph(), territory=territory, kinds=kinds)
 
     def counts(self) -> Counts:
         nodes: Counter[str] = Counter()

@@ -116,6 +116,17 @@ def within_territory(
     return G.subgraph(keep).copy()
 
 
+def project(
+    subgraph: Subgraph, *, territory: str | None = None, kinds: Collection[NodeKind] | None = None
+) -> nx.MultiDiGraph:
+    """What every store's `projection` returns: the networkx graph of `subgraph`, on a
+    territory and for some kinds when asked."""
+    G = to_networkx(subgraph)
+    if territory is None and kinds is None:
+        return G
+    return within_territory(G, territory, kinds=kinds)
+
+
 def _places_within(G: nx.MultiDiGraph, territory: str) -> set[str]:
     found = {territory}
     queue = deque([territory])
