@@ -255,7 +255,7 @@ def test_store_on_a_server_gone_names_the_address() -> None:
 def test_unreachable_server_on_the_command_line_prints_one_line_no_traceback() -> None:
     uri = f"bolt://127.0.0.1:{closed_port()}"
     done = subprocess.run(
-        [sys.executable, "-m", "queries.cypher_console", "--uri", uri, "RETURN 1"],
+        [sys.executable, "-m", "api.cli", "cypher", "RETURN 1", "--neo4j", uri],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -267,7 +267,7 @@ def test_unreachable_server_on_the_command_line_prints_one_line_no_traceback() -
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"error: Neo4j unreachable at {uri}")
+    assert lines[0].startswith(f"erreur : Neo4j unreachable at {uri}")
 
 
 def test_load_interrupted_half_way_then_run_again_ends_as_a_clean_load(neo4j_store: Neo4jStore) -> None:
