@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -255,6 +256,9 @@ def cypher(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Format de sortie.")] = OutputFormat.TABLE,
     limit: Annotated[int, typer.Option("--limit", help="Nombre maximal de lignes.")] = 1000,
     timeout: Annotated[float, typer.Option("--timeout", help="Délai maximal, en secondes.")] = 30.0,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", help="Paramètre $NOM de la requête : NOM=valeur JSON.")
+    ] = None,
 ) -> None:
     """Exécuter une requête Cypher en lecture seule sur Neo4j (écritures refusées)."""
     from graph.neo4j_store import connect, settings_from_env
@@ -265,13 +269,29 @@ def cypher(
     try:
         driver = connect(neo4j, auth)
         try:
-            result = run_cypher(driver, text, timeout_s=timeout, limit=limit)
+            result = run_cypher(
+                driver, text, params=_cypher_params(param or []), timeout_s=timeout, limit=limit
+            )
         finally:
             driver.close()
     except StoreError as e:
         _fail(str(e))
     text_out = render(Table(result.columns, result.rows), fmt, truncated=result.truncated)
     typer.echo(text_out, nl=not text_out.endswith("\n"))
+
+
+def _cypher_params(items: list[str]) -> dict[str, object]:
+    """`NAME=JSON` pairs; a bare word is a string."""
+    params: dict[str, object] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        if not sep or not name:
+            _fail(f"--param {item!r} : attendu NOM=valeur")
+        try:
+            params[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            params[name] = raw
+    return params
 
 
 @app.command()

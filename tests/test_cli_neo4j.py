@@ -46,3 +46,19 @@ def test_unreachable_neo4j_is_one_line_naming_the_address() -> None:
     assert result.exit_code == 1
     assert result.output.count("\n") == 1
     assert "bolt://127.0.0.1:1" in result.output
+
+
+def test_cypher_takes_parameters(neo4j_store: Neo4jStore) -> None:
+    uri = neo4j_store.address
+    runner.invoke(app, ["load", "guide", "--neo4j", uri])
+    query = "MATCH (m)-[:MEMBER_OF]->(c:Node {id: $club}) RETURN m.id AS member ORDER BY member"
+    result = runner.invoke(
+        app, ["cypher", query, "--neo4j", uri, "--param", 'club="org:club-10"', "--format", "csv"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "member",
+        "org:34267885100045-aci",
+        "org:boutique-boulot-ai",
+        "org:ddetspp-aube",
+    ]
