@@ -8,10 +8,9 @@ from typing import Final
 from graph.model import LoadReport
 from graph.oxigraph_store import OxigraphStore
 from loaders.case_studies import read_case_studies
-from loaders.formats import KnownNodes
 from loaders.real import real_sources
 from loaders.synthetic import departement, generate
-from loaders.synthetic.loading import real_outputs, synthetic_outputs
+from loaders.synthetic.loading import load_generated, real_outputs
 
 __all__ = ["DEMO_DEPARTEMENT", "DEMO_SEED", "build_demo"]
 
@@ -37,10 +36,5 @@ def build_demo(store: OxigraphStore, workdir: Path, *, data_dir: Path | None = N
     ]
     reports.append(store.upsert(read_case_studies()))
     generate(departement(DEMO_DEPARTEMENT), workdir, seed=DEMO_SEED)
-    known = KnownNodes.of_store(store)
-    for output in synthetic_outputs(workdir, frame, known):
-        report = store.upsert(output.batch)
-        report.rejected.extend(output.rejected)
-        report.unresolved.extend(output.unresolved)
-        reports.append(report)
+    reports.extend(load_generated(store, workdir, real=frame, with_frame=False))
     return reports
