@@ -43,6 +43,11 @@ def _open(path: Path) -> OxigraphStore:
         raise  # unreachable: _fail exits
 
 
+def _query_text(argument: str) -> str:
+    """A query given inline, or `@file` to read it from a file."""
+    return Path(argument[1:]).read_text(encoding="utf-8") if argument.startswith("@") else argument
+
+
 def _fail(message: str) -> None:
     typer.secho(f"erreur : {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=1)
@@ -237,7 +242,7 @@ def sparql(
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Format de sortie.")] = OutputFormat.TABLE,
 ) -> None:
     """Exécuter une requête SPARQL (SELECT ou ASK) sur l'union des jeux de données."""
-    text = Path(query[1:]).read_text(encoding="utf-8") if query.startswith("@") else query
+    text = _query_text(query)
     with _open(store) as s:
         try:
             table = select(s, text)
@@ -264,7 +269,7 @@ def cypher(
     from graph.neo4j_store import connect, settings_from_env
     from queries.cypher_console import run_cypher
 
-    text = Path(query[1:]).read_text(encoding="utf-8") if query.startswith("@") else query
+    text = _query_text(query)
     _, auth = settings_from_env()
     try:
         driver = connect(neo4j, auth)
