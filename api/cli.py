@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -10,10 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from api.formatting import OutputFormat, render
+from api.formatting import render
 from graph.oxigraph_store import OxigraphStore
 from graph.store import GraphStore, StoreError
-from queries.sparql_select import SparqlError, select
 from queries.table import Table
 
 app = typer.Typer(
@@ -41,11 +39,6 @@ def _open(path: Path) -> OxigraphStore:
     except StoreError as e:
         _fail(str(e))
         raise  # unreachable: _fail exits
-
-
-def _query_text(argument: str) -> str:
-    """A query given inline, or `@file` to read it from a file."""
-    return Path(argument[1:]).read_text(encoding="utf-8") if argument.startswith("@") else argument
 
 
 def _fail(message: str) -> None:
@@ -236,70 +229,6 @@ def stats(store: StoreOption = DEFAULT_STORE, neo4j: Neo4jOption = None) -> None
 
 
 @app.command()
-def sparql(
-    query: Annotated[str, typer.Argument(help="Requête SPARQL, ou @fichier.rq")],
-    store: StoreOption = DEFAULT_STORE,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Format de sortie.")] = OutputFormat.TABLE,
-) -> None:
-    """Exécuter une requête SPARQL (SELECT ou ASK) sur l'union des jeux de données."""
-    text = _query_text(query)
-    with _open(store) as s:
-        try:
-            table = select(s, text)
-        except SparqlError as e:
-            _fail(str(e))
-    text_out = render(table, fmt)
-    typer.echo(text_out, nl=not text_out.endswith("\n"))
-
-
-@app.command()
-def cypher(
-    query: Annotated[str, typer.Argument(help="Requête Cypher en lecture seule, ou @fichier.cypher")],
-    neo4j: Annotated[
-        str, typer.Option("--neo4j", help="Adresse du serveur Neo4j.", envvar="MAILLAGE_NEO4J_URI")
-    ] = "bolt://127.0.0.1:7687",
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Format de sortie.")] = OutputFormat.TABLE,
-    limit: Annotated[int, typer.Option("--limit", help="Nombre maximal de lignes.")] = 1000,
-    timeout: Annotated[float, typer.Option("--timeout", help="Délai maximal, en secondes.")] = 30.0,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", help="Paramètre $NOM de la requête : NOM=valeur JSON.")
-    ] = None,
-) -> None:
-    """Exécuter une requête Cypher en lecture seule sur Neo4j (écritures refusées)."""
-    from graph.neo4j_store import connect, settings_from_env
-    from queries.cypher_console import run_cypher
-
-    text = _query_text(query)
-    _, auth = settings_from_env()
-    try:
-        driver = connect(neo4j, auth)
-        try:
-            result = run_cypher(
-                driver, text, params=_cypher_params(param or []), timeout_s=timeout, limit=limit
-            )
-        finally:
-            driver.close()
-    except StoreError as e:
-        _fail(str(e))
-    text_out = render(Table(result.columns, result.rows), fmt, truncated=result.truncated)
-    typer.echo(text_out, nl=not text_out.endswith("\n"))
-
-
-def _cypher_params(items: list[str]) -> dict[str, object]:
-    """`NAME=JSON` pairs; a bare word is a string."""
-    params: dict[str, object] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        if not sep or not name:
-            _fail(f"--param {item!r} : attendu NOM=valeur")
-        try:
-            params[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            params[name] = raw
-    return params
-
-
-@app.command()
 def validate(store: StoreOption = DEFAULT_STORE) -> None:
     """Vérifier le graphe avec les formes SHACL du projet ; code de sortie 1 s'il ne s'y conforme pas."""
     from graph.validation import validate as validate_graph
@@ -394,6 +323,10 @@ def neo4j_start(
         args += ["--password", password]
     raise typer.Exit(code=main(args))
 
+
+from api import cli_console  # noqa: E402 - registers on the app defined above
+
+cli_console.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

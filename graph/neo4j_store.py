@@ -62,6 +62,7 @@ from neo4j.spatial import WGS84Point
 from graph.ids import family
 from graph.kinds import CodeKind, NodeKind, OrgKind, PlaceKind, RelKind, node_kind
 from graph.model import Batch, Counts, Edge, LoadReport, Node, PropValue, Provenance, Subgraph
+from graph.ontology import ancestor_labels, narrower_kinds
 from graph.projection import project
 from graph.store import GraphStore, StoreError
 
@@ -83,6 +84,12 @@ CHUNK_SIZE: Final = 5_000
 
 FAMILY_LABELS: Final[Mapping[type, str]] = {OrgKind: "Organisation", PlaceKind: "Place", CodeKind: "Code"}
 _KIND_LABELS: Final = frozenset(k.value for fam in (OrgKind, PlaceKind, CodeKind) for k in fam)
+_NARROWER: Final = {
+    k.value: sorted(narrower_kinds(k))
+    for fam in (OrgKind, PlaceKind, CodeKind)
+    for k in fam
+    if narrower_kinds(k)
+}
 _NODE_RESERVED: Final = frozenset({"id", "name", "kind", "sources", "location", "by_source"})
 _EDGE_RESERVED: Final = frozenset({"key", "sources", "qualified", "by_source"})
 _INT64: Final = (-(2**63), 2**63 - 1)
@@ -190,10 +197,12 @@ MATCH (:Node {id: id})--(m:Node)
 RETURN DISTINCT m.id AS id
 """
 
+# A kind label counts where a dataset states it, not where a narrower kind implies it
+# (an EATT carries the label EA as its superclass: graph.ontology).
 COUNT_NODES: Final = """
 MATCH (n:Node)
 UNWIND labels(n) AS label
-WITH label WHERE label IN $kinds
+WITH n, label WHERE label IN $kinds AND NONE(sub IN coalesce($narrower[label], []) WHERE sub IN labels(n))
 RETURN label AS kind, count(*) AS n
 """
 
@@ -332,7 +341,12 @@ class _NodeState:
         return {node_kind(entry["kind"]) for entry in self.by_source.values()}
 
     def labels(self) -> set[str]:
-        return {label for kind in self.kinds() for label in (family_label(kind), kind.value)}
+        """Family, kind and the kind's superclasses in the ontology (``SIAE`` on an ACI)."""
+        return {
+            label
+            for kind in self.kinds()
+            for label in (family_label(kind), kind.value, *ancestor_labels(kind))
+        }
 
     def node(self, node_id: str) -> Node:
         """The node as `graph.rdf_decode` rebuilds it: the first dataset by name wins."""
@@ -737,7 +751,7 @@ class Neo4jStore:
 
     def counts(self) -> Counts:
         nodes: Counter[str] = Counter()
-        for record in self._read(COUNT_NODES, kinds=sorted(_KIND_LABELS)):
+        for record in self._read(COUNT_NODES, kinds=sorted(_KIND_LABELS), narrower=_NARROWER):
             nodes[record["kind"]] += int(record["n"])
         edges: Counter[str] = Counter()
         for record in self._read(COUNT_EDGES):
