@@ -5,7 +5,6 @@ Ctrl-C; the checks and the running are in `queries.sparql_console` and
 `queries.cypher_console`, shared with the web API.
 """
 
-
 import json
 from pathlib import Path
 from typing import Annotated

@@ -16,8 +16,10 @@ from typer.testing import CliRunner
 from api.cli import app
 from graph.neo4j_store import Neo4jStore, connect
 from graph.oxigraph_store import OxigraphStore
+from loaders.case_studies import read_case_studies
 from loaders.real import real_sources
 from queries import paired
+from tests.test_model_doc import undocumented, written_predicates
 
 runner = CliRunner()
 ACI, SIAE = 1815, 3678
@@ -83,3 +85,33 @@ def test_the_paired_cypher_question_counts_alike(real: Real) -> None:
     assert paired.class_count(real.neo, "SIAE") == SIAE
     with OxigraphStore(real.path) as store:
         assert real.neo.counts() == store.counts()
+
+
+def test_every_predicate_the_real_loaders_write_is_documented_with_its_datatype(real: Real) -> None:
+    with OxigraphStore(real.path) as store:
+        written = written_predicates(store.quads())
+    assert len(written) > 30
+    assert undocumented(written) == set()
+
+
+def test_the_guides_structures_of_the_list_are_one_node_with_it(real: Real) -> None:
+    guide = read_case_studies()
+    with OxigraphStore(real.path) as store:
+        store.upsert(guide)
+        try:
+            for name in ("interactif", "envie reims"):  # twice each before they carried their SIRET
+                named = f'?o a mlg:Organisation ; schema:name ?n FILTER(CONTAINS(LCASE(?n), "{name}"))'
+                rows = store.query(f"SELECT DISTINCT ?o WHERE {{ {named} }}")
+                assert len(list(rows)) == 1, name
+            carried = [n for n in guide.nodes if "siret" in n.props]
+            assert len(carried) == 11
+            for node in carried:
+                held = store.node(node.id)
+                assert held is not None
+                assert guide.provenance.source in held.sources
+                assert "emplois-de-linclusion" in held.sources, node.id
+                assert held.props["siret"] == node.props["siret"]
+                assert count(store, f'?o mlg:siret "{node.props["siret"]}" ; a mlg:SIAE') == 1
+        finally:
+            store.remove_dataset(guide.provenance.source)
+        assert count(store, "?o a mlg:ACI") == ACI
