@@ -396,7 +396,11 @@ def test_network_memberships_are_written(tmp_path: Path, known: KnownNodes) -> N
             "inferred": True,
         },
         (bb, "MEMBER_OF", "org:emmaus-france", ""): {"role": "membre", "inferred": False},
-        (bb, "MEMBER_OF", "org:reseau-local", ""): {"role": "membre", "since": date(2020, 1, 1), "inferred": False},
+        (bb, "MEMBER_OF", "org:reseau-local", ""): {
+            "role": "membre",
+            "since": date(2020, 1, 1),
+            "inferred": False,
+        },
     }
 
 
