@@ -43,7 +43,7 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance (haversine, mean Earth radius).
 
     >>> round(distance_km(48.2973, 4.0744, 48.5167, 3.7267), 1)  # Troyes – Romilly-sur-Seine
-    35.6
+    35.4
     """
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)

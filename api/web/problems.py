@@ -110,9 +110,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 404:
+        if exc.status_code == 404 and exc.detail in (None, "", "Not Found"):
             detail = f"aucune ressource à l'adresse {request.url.path}"
-        elif exc.status_code == 405:
+        elif exc.status_code == 405 and exc.detail in (None, "", "Method Not Allowed"):
             detail = f"la méthode {request.method} n'est pas permise à l'adresse {request.url.path}"
         else:
             detail = str(exc.detail)
