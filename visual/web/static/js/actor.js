@@ -316,7 +316,6 @@
     .then((actor) => {
       renderIdentity(actor);
       loadEgo();
-      candidates();
     })
     .catch((error) => {
       document.getElementById("actor-name").textContent = "Acteur introuvable";
