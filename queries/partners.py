@@ -34,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from graph.geo import EARTH_RADIUS_KM
 from graph.kinds import OrgKind, PartnershipType, RelKind
 from queries.correspondences import Correspondences, correspondences, naf_division, naf_section
 from queries.linkpred import adjacency_from_edges
@@ -60,7 +61,6 @@ W_NETWORK: Final = 0.3
 W_COMMON: Final = 0.5
 W_SIZE: Final = 0.5
 PRIOR_STRENGTH: Final = 2.0  # pseudo-partnerships pulling a lift towards the broader one (then 1)
-EARTH_RADIUS_KM: Final = 6371.0088
 
 _T = PartnershipType
 
@@ -307,7 +307,7 @@ def _objective_of_key(key: str) -> Objective | None:
 def haversine_km(
     lat: float, lon: float, lats: NDArray[np.float64], lons: NDArray[np.float64]
 ) -> NDArray[np.float64]:
-    """Great-circle distances from one point to many (NaN where a point is unknown)."""
+    """`graph.geo.distance_km` from one point to many at once (NaN where a point is unknown)."""
     p1, p2 = math.radians(lat), np.radians(lats)
     dp, dl = p2 - p1, np.radians(lons - lon)
     h = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2

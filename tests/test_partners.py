@@ -127,3 +127,12 @@ def test_every_backend_gives_the_same_candidates(store: GraphStore) -> None:
         (ELEC, found[2].score),
     ]
     assert found[2].score < -3
+
+
+def test_vectorised_distance_is_the_project_distance() -> None:
+    from graph.geo import distance_km
+
+    lats, lons = np.array([48.5167, 48.2973, 43.2965]), np.array([3.7267, 4.0744, 5.3698])
+    assert haversine_km(48.2973, 4.0744, lats, lons).tolist() == pytest.approx(
+        [distance_km(48.2973, 4.0744, a, b) for a, b in zip(lats, lons, strict=True)], abs=1e-9
+    )
