@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from api.cli_web import register as register_web
 from api.formatting import render
 from graph.oxigraph_store import OxigraphStore
+from graph.settings import settings
 from graph.store import GraphStore, StoreError
 from queries.table import Table
 
@@ -23,7 +24,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-DEFAULT_STORE = Path(os.environ.get("MAILLAGE_STORE", "var/maillage.oxigraph"))
+SETTINGS = settings()
+DEFAULT_STORE = SETTINGS.store
 
 StoreOption = Annotated[
     Path,
@@ -69,11 +71,10 @@ def _open_graph(store: Path, neo4j: str | None) -> GraphStore:
     MAILLAGE_NEO4J_USER / MAILLAGE_NEO4J_PASSWORD)."""
     if neo4j is None:
         return _open(store)
-    from graph.neo4j_store import Neo4jStore, connect, settings_from_env
+    from graph.neo4j_store import Neo4jStore, connect
 
-    _, auth = settings_from_env()
     try:
-        return Neo4jStore(connect(neo4j, auth), owns_driver=True)
+        return Neo4jStore(connect(neo4j, SETTINGS.neo4j_auth), owns_driver=True)
     except StoreError as e:
         _fail(str(e))
         raise  # unreachable: _fail exits
@@ -302,6 +303,12 @@ def demo(
 DEMO_FOCUS = "org:34267885100045-aci"  # Boutique Boulot, ACI in Troyes, member of the Aube club
 
 
+register_web(app)
+
+from api import cli_console  # noqa: E402 - registers on the app defined above
+
+cli_console.register(app)
+
 neo4j_app = typer.Typer(help="Serveur Neo4j local (Java 17 requis, sans Docker).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
 
@@ -323,10 +330,6 @@ def neo4j_start(
         args += ["--password", password]
     raise typer.Exit(code=main(args))
 
-
-from api import cli_console  # noqa: E402 - registers on the app defined above
-
-cli_console.register(app)
 
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -19,8 +19,12 @@ __all__ = ["register"]
 _INTERRUPTED = 130
 
 FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Format de sortie.")]
-LimitOption = Annotated[int, typer.Option("--limit", help="Nombre maximal de lignes.")]
-TimeoutOption = Annotated[float, typer.Option("--timeout", help="Délai maximal, en secondes.")]
+LimitOption = Annotated[
+    int, typer.Option("--limit", help="Nombre maximal de lignes (env MAILLAGE_ROW_LIMIT).")
+]
+TimeoutOption = Annotated[
+    float, typer.Option("--timeout", help="Délai maximal, en secondes (env MAILLAGE_QUERY_TIMEOUT).")
+]
 
 
 def _query_text(argument: str) -> str:
@@ -48,15 +52,15 @@ def _show(table: Table, fmt: OutputFormat, truncated: bool) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from api.cli import DEFAULT_STORE, StoreOption, _open
+    from api.cli import DEFAULT_STORE, SETTINGS, StoreOption, _open
 
     @app.command()
     def sparql(
         query: Annotated[str, typer.Argument(help="Requête SPARQL, ou @fichier.rq")],
         store: StoreOption = DEFAULT_STORE,
         fmt: FormatOption = OutputFormat.TABLE,
-        limit: LimitOption = 1000,
-        timeout: TimeoutOption = 30.0,
+        limit: LimitOption = SETTINGS.row_limit,
+        timeout: TimeoutOption = SETTINGS.query_timeout_s,
         param: Annotated[
             list[str] | None,
             typer.Option(
@@ -90,17 +94,17 @@ def register(app: typer.Typer) -> None:
         query: Annotated[str, typer.Argument(help="Requête Cypher en lecture seule, ou @fichier.cypher")],
         neo4j: Annotated[
             str, typer.Option("--neo4j", help="Adresse du serveur Neo4j.", envvar="MAILLAGE_NEO4J_URI")
-        ] = "bolt://127.0.0.1:7687",
+        ] = SETTINGS.neo4j_uri,
         fmt: FormatOption = OutputFormat.TABLE,
-        limit: LimitOption = 1000,
-        timeout: TimeoutOption = 30.0,
+        limit: LimitOption = SETTINGS.row_limit,
+        timeout: TimeoutOption = SETTINGS.query_timeout_s,
         param: Annotated[
             list[str] | None, typer.Option("--param", help="Paramètre $NOM de la requête : NOM=valeur JSON.")
         ] = None,
     ) -> None:
         """Exécuter une requête Cypher en lecture seule sur Neo4j (écritures et procédures
         dbms.* refusées)."""
-        from graph.neo4j_store import connect, settings_from_env
+        from graph.neo4j_store import connect
         from graph.store import StoreError
         from queries.cypher_console import CypherError, check_bounds, check_read_only, run_cypher
 
@@ -111,9 +115,8 @@ def register(app: typer.Typer) -> None:
         except CypherError as e:
             _fail(str(e))
         params = _cypher_params(param or [])
-        _, auth = settings_from_env()
         try:
-            driver = connect(neo4j, auth)
+            driver = connect(neo4j, SETTINGS.neo4j_auth)
             try:
                 result = run_cypher(driver, text, params=params, timeout_s=timeout, limit=limit)
             finally:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -241,6 +241,37 @@ class OxigraphStore:
         for graph in sorted(self._store.named_graphs(), key=str):
             yield from self._store.quads_for_pattern(None, None, None, graph)
             yield from self._store.quads_for_pattern(graph, None, None, DefaultGraph())
+
+    def query_dataset(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        union: bool = False,
+        base_iri: str | None = None,
+    ) -> Any:
+        """A SPARQL query over the dataset the SPARQL Protocol names: `default_graphs`
+        merged as the default graph (empty list: empty), `named_graphs` as the only named
+        graphs. With neither, the query's own FROM and FROM NAMED, else the store's
+        default graph: the merged graph, each fact of every dataset once (`union` asks
+        for that union of the datasets, which the merged graph already is: kept for
+        callers, it changes nothing). Relative IRIs resolve against `base_iri`."""
+        del union  # the merged default graph is the union of the datasets, each fact once
+        return self._store.query(
+            sparql,
+            default_graph=[NamedNode(g) for g in default_graphs] if default_graphs is not None else None,
+            named_graphs=[NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
+            base_iri=base_iri,
+            prefixes=PREFIXES,
+        )
+
+    def quads_for_pattern(
+        self, subject: Any = None, predicate: Any = None, obj: Any = None, graph: Any = None
+    ) -> Iterator[Quad]:
+        """The quads matching a pattern (None matches anything), read from the indexes
+        without a SPARQL query: the fast path for scans of one predicate."""
+        return iter(self._store.quads_for_pattern(subject, predicate, obj, graph))
 
     def __len__(self) -> int:
         """The number of stated quads (see `quads`)."""
