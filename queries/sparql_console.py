@@ -29,7 +29,7 @@ import re
 import resource
 import signal
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -313,8 +313,15 @@ def run_sparql(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     limit: int = DEFAULT_LIMIT,
     memory_mb: int = DEFAULT_MEMORY_MB,
+    default_graphs: Sequence[str] | None = None,
+    named_graphs: Sequence[str] | None = None,
+    base_iri: str | None = None,
 ) -> SparqlResult:
     """Evaluate a read-only query (`prepare`d here if given as text) in a child process.
+
+    The dataset is the store's merged default graph and every named graph, unless the
+    SPARQL Protocol's `default_graphs` / `named_graphs` (graph IRIs) name others
+    (`OxigraphStore.query_dataset`); relative IRIs resolve against `base_iri`.
 
     At most `limit` rows are kept; past `timeout_s` seconds the child is killed and
     `SparqlTimeout` raised; Ctrl-C kills it and re-raises KeyboardInterrupt; beyond
@@ -327,7 +334,8 @@ def run_sparql(
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child: covered by the tests, not by coverage
         os.close(read_fd)
-        _child(store, prepared.text, limit, memory_mb, Connection(write_fd, readable=False))
+        dataset = _Dataset(default_graphs, named_graphs, base_iri)
+        _child(store, prepared.text, dataset, limit, memory_mb, Connection(write_fd, readable=False))
     os.close(write_fd)
     conn = Connection(read_fd, writable=False)
     try:
@@ -385,7 +393,16 @@ def _stop(pid: int) -> None:
 _OUT_OF_MEMORY: Final = 3
 
 
-def _child(store: OxigraphStore, text: str, limit: int, memory_mb: int, conn: Connection) -> None:
+@dataclass(frozen=True, slots=True)
+class _Dataset:
+    default_graphs: Sequence[str] | None
+    named_graphs: Sequence[str] | None
+    base_iri: str | None
+
+
+def _child(
+    store: OxigraphStore, text: str, dataset: _Dataset, limit: int, memory_mb: int, conn: Connection
+) -> None:
     """Evaluate and stream back, then leave without running any cleanup of the parent's."""
     code = 0
     try:
@@ -394,7 +411,7 @@ def _child(store: OxigraphStore, text: str, limit: int, memory_mb: int, conn: Co
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)  # an allocator's last words are not the user's business
         _cap_memory(memory_mb)
-        _evaluate(store, text, limit, conn)
+        _evaluate(store, text, dataset, limit, conn)
     except MemoryError:
         code = _OUT_OF_MEMORY
     except BaseException as e:
@@ -413,8 +430,13 @@ def _cap_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (size, size))
 
 
-def _evaluate(store: OxigraphStore, text: str, limit: int, conn: Connection) -> None:
-    result: Any = store.query(text)
+def _evaluate(store: OxigraphStore, text: str, dataset: _Dataset, limit: int, conn: Connection) -> None:
+    result: Any = store.query_dataset(
+        text,
+        default_graphs=dataset.default_graphs,
+        named_graphs=dataset.named_graphs,
+        base_iri=dataset.base_iri,
+    )
     if isinstance(result, QueryBoolean):
         conn.send(("ask", bool(result)))
         return

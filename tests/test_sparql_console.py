@@ -163,6 +163,16 @@ def test_ask_and_construct(aube: OxigraphStore) -> None:
     assert len(built.rows) == 1
 
 
+def test_the_protocol_may_name_the_dataset(aube: OxigraphStore) -> None:
+    graph = "https://w3id.org/maillage/id/source/fixture-aube"
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?o a mlg:SIAE }"
+    assert run_sparql(aube, query).table().rows == ((2,),)
+    assert run_sparql(aube, query, default_graphs=[graph]).table().rows == ((0,),)  # stated: kinds only
+    named = "SELECT ?g WHERE { GRAPH ?g { ?o a mlg:ACI } }"
+    assert run_sparql(aube, named, named_graphs=[]).rows == ()
+    assert run_sparql(aube, named, named_graphs=[graph]).table().rows == ((graph,),)
+
+
 # -- bounds ----------------------------------------------------------------------------------------------
 
 
