@@ -356,7 +356,7 @@ def _collect(conn: Connection, pid: int, limit: int, timeout_s: float, memory_mb
         try:
             message = conn.recv()
         except EOFError:
-            raise _died(pid, memory_mb) from None
+            raise _why_it_died(pid, memory_mb) from None
         tag = message[0]
         if tag == "head":
             form, variables = QueryForm(message[1]), tuple(message[2])
@@ -372,9 +372,12 @@ def _collect(conn: Connection, pid: int, limit: int, timeout_s: float, memory_mb
             raise SparqlError(message[1])
 
 
-def _died(pid: int, memory_mb: int) -> SparqlError:
-    _, status = os.waitpid(pid, 0)
-    if os.WIFSIGNALED(status) or os.waitstatus_to_exitcode(status) == _OUT_OF_MEMORY:
+def _why_it_died(pid: int, memory_mb: int) -> SparqlError:
+    """The child closed its end without an answer: it died. Its status says why; it is
+    left unreaped (a zombie keeps its pid, so `_stop` cannot signal another process)."""
+    info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    signalled = info is not None and info.si_code in (os.CLD_KILLED, os.CLD_DUMPED)
+    if signalled or (info is not None and info.si_status == _OUT_OF_MEMORY):
         return SparqlResourceError(
             f"la requête a demandé plus de mémoire que permis ({memory_mb} Mo) et a été arrêtée"
         )
@@ -382,10 +385,10 @@ def _died(pid: int, memory_mb: int) -> SparqlError:
 
 
 def _stop(pid: int) -> None:
-    try:
+    """Kill the child (if still running) and reap it: it is ours and not yet reaped, so
+    the pid is still its own."""
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)
 

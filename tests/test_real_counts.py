@@ -42,6 +42,7 @@ def real(neo4j_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             store.upsert(output.batch)
             neo.upsert(output.batch)
     yield Real(path, neo)
+    neo.clear()  # in batches: the next modules empty the database in one transaction
     driver.close()
 
 
