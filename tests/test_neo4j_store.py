@@ -68,18 +68,22 @@ def test_relationship_types_are_the_relation_kinds_told_apart_by_key(neo4j_store
 
 def test_properties_are_typed_in_neo4j(neo4j_store: Neo4jStore) -> None:
     neo4j_store.upsert(aube_batch())
+    neo4j_store.upsert(
+        Batch(replace(AUBE, source="effectifs"), [Node("org:x", OrgKind.ACI, "X", {"effectif": 7})])
+    )
     rows = cypher(
         neo4j_store,
         "MATCH (:Node {id: 'org:leader-sa'})-[m:MEMBER_OF]->() "
         "MATCH (:Node {id: 'org:boutique-boulot'})-[p:PARTNER_OF {key: 'recrutement'}]->() "
-        "MATCH (c:Node {id: 'commune:10387'}) "
-        "RETURN valueType(m.since) AS since, valueType(p.since) AS year, valueType(c.latitude) AS lat, "
-        "valueType(c.sources) AS sources, valueType(m.qualified) AS flag",
+        "MATCH (c:Node {id: 'commune:10387'}) MATCH (x:Node {id: 'org:x'}) "
+        "RETURN valueType(m.since) AS since, valueType(p.since) AS year, valueType(x.effectif) AS count, "
+        "valueType(c.latitude) AS lat, valueType(c.sources) AS sources, valueType(m.qualified) AS flag",
     )
     assert rows == [
         {
             "since": "DATE NOT NULL",
-            "year": "INTEGER NOT NULL",
+            "year": "DATE NOT NULL",  # a year alone is loaded as its 1 January
+            "count": "INTEGER NOT NULL",
             "lat": "FLOAT NOT NULL",
             "sources": "LIST<STRING NOT NULL> NOT NULL",
             "flag": "BOOLEAN NOT NULL",
