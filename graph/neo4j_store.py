@@ -33,7 +33,6 @@ this module holds the connection and the store.
 
 from __future__ import annotations
 
-import os
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -94,6 +93,7 @@ from graph.neo4j_ledger import (
     subgraph_of,
 )
 from graph.projection import project
+from graph.settings import DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_NEO4J_URI, Settings
 from graph.store import GraphStore, StoreError
 
 __all__ = [
@@ -107,7 +107,7 @@ __all__ = [
     "settings_from_env",
 ]
 
-DEFAULT_URI: Final = "bolt://127.0.0.1:7687"
+DEFAULT_URI: Final = DEFAULT_NEO4J_URI
 DEFAULT_DATABASE: Final = "neo4j"
 CHUNK_SIZE: Final = 5_000
 """Rows per `UNWIND` statement; one upsert sends as many statements as it needs, in one transaction."""
@@ -116,7 +116,10 @@ CHUNK_SIZE: Final = 5_000
 
 
 def connect(
-    uri: str = DEFAULT_URI, auth: tuple[str, str] | None = None, *, timeout_s: float = 10.0
+    uri: str = DEFAULT_URI,
+    auth: tuple[str, str] | None = None,
+    *,
+    timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
 ) -> Driver:
     """A driver to the Neo4j server at `uri`, checked: it answers and accepts `auth`.
 
@@ -147,12 +150,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> tuple[str, tuple[
     >>> settings_from_env({})
     ('bolt://127.0.0.1:7687', None)
     """
-    values = os.environ if env is None else env
-    uri = values.get("MAILLAGE_NEO4J_URI") or DEFAULT_URI
-    password = values.get("MAILLAGE_NEO4J_PASSWORD")
-    if not password:
-        return uri, None
-    return uri, (values.get("MAILLAGE_NEO4J_USER") or "neo4j", password)
+    current = Settings.from_env(env)
+    return current.neo4j_uri, current.neo4j_auth
 
 
 def _reason(error: BaseException) -> str:
