@@ -24,7 +24,8 @@ from graph.neo4j_store import Neo4jStore, connect
 from graph.oxigraph_store import OxigraphStore
 from graph.store import GraphStore
 from loaders.case_studies import read_case_studies
-from loaders.synthetic import departement, generate, load_generated
+from loaders.pipeline import load_generated
+from loaders.synthetic import departement, generate
 from queries import paired
 from queries.paired import Backend
 from tests.conftest import aube_batch
@@ -235,7 +236,6 @@ def sectors_batch() -> Batch:
 def aube(store: GraphStore) -> Backend:
     store.upsert(aube_batch())
     store.upsert(sectors_batch())
-    assert isinstance(store, OxigraphStore | Neo4jStore)
     return store
 
 
