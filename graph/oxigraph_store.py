@@ -270,6 +270,9 @@ class OxigraphStore:
         The on-disk lock goes with the last reference to the pyoxigraph store, and an
         iterator a caller still holds (`quads()`) is one: collect them now.
         """
+        if self.path is None:  # in memory: no lock to release, nothing to flush
+            del self._store
+            return
         self._store.flush()
         del self._store
         gc.collect()

@@ -67,7 +67,7 @@ def pair(
     """One dataset loaded into both stores (the Neo4j database emptied first)."""
     tmp = tmp_path_factory.getbasetemp() / "differential"
     tmp.mkdir(exist_ok=True)
-    rdf = OxigraphStore(tmp_path_factory.mktemp(f"rdf-{request.param}"))
+    rdf = OxigraphStore()
     driver = connect(neo4j_server)
     neo = Neo4jStore(driver)
     neo.clear()

@@ -77,7 +77,7 @@ def aube(reference: Reference, tmp_path_factory: pytest.TempPathFactory) -> Path
 def loaded(
     aube: Path, real: RealOutputs, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[OxigraphStore, list[LoadReport]]]:
-    with OxigraphStore(tmp_path_factory.mktemp("store") / "oxigraph") as store:
+    with OxigraphStore() as store:
         reports = load_generated(store, aube, frame=real)
         yield store, reports
 
@@ -145,7 +145,7 @@ def test_same_seed_gives_the_same_graph(
 ) -> None:
     again = tmp_path / "again"
     generate(departement("10"), again, seed=42, reference=reference, as_of=AS_OF)
-    with OxigraphStore(tmp_path / "store") as store:
+    with OxigraphStore() as store:
         load_generated(store, again, frame=real)
         assert store.subgraph() == graph
 
