@@ -109,14 +109,14 @@ def load(
         ),
     ] = None,
     dataset: Annotated[
-        str | None, typer.Option("--jeu", help="Nom du jeu de données (par défaut : le fichier).")
+        str | None, typer.Option("--dataset", help="Nom du jeu de données (par défaut : le fichier).")
     ] = None,
     synthetic: Annotated[
-        bool, typer.Option("--synthetique", help="Marquer le fichier comme synthétique.")
+        bool, typer.Option("--synthetic", help="Marquer le fichier comme synthétique.")
     ] = False,
     report: Annotated[
         Path | None,
-        typer.Option("--rapport", help="Écrire les lignes rejetées ou non résolues (.csv ou .jsonl)."),
+        typer.Option("--report", help="Écrire les lignes rejetées ou non résolues (.csv ou .jsonl)."),
     ] = None,
     neo4j: Neo4jOption = None,
 ) -> None:

@@ -52,14 +52,26 @@ def print_issues(found: Iterable[Issue], *, stream: IO[str] | None = None) -> No
     for status in ("rejected", "unresolved"):
         lines = [i for i in issues if i.status == status]
         if lines:
-            print(f"{status} ({len(lines):,}):", file=out)
+            print(f"{_STATUS[status]} ({len(lines):,}) :", file=out)
             for issue in lines:
                 print(issue, file=out)
 
 
-# -- the summary ---------------------------------------------------------------
+_STATUS: Final = {"rejected": "rejetées", "unresolved": "non résolues"}
 
-_COLUMNS: Final = ("loader", "file", "rows in", "loaded", "merged", "rejected", "unresolved", "s", "rows/s")
+# -- the summary (rows: read, loaded, own nodes already held, rejected, unresolved) --
+
+_COLUMNS: Final = (
+    "jeu",
+    "fichier",
+    "lues",
+    "chargées",
+    "fusionnés",
+    "rejetées",
+    "non résolues",
+    "s",
+    "lignes/s",
+)
 
 
 def summary_table(summaries: Iterable[LoadReport]) -> str:
@@ -70,11 +82,11 @@ def summary_table(summaries: Iterable[LoadReport]) -> str:
     >>> r = LoadReport("cog-2025", rejected=[no], unresolved=[no, no], file="communes.json")
     >>> r.rows_in, r.seconds = 10, 0.5
     >>> print(summary_table([r]))
-    loader    file           rows in  loaded  merged  rejected  unresolved    s  rows/s
-    --------  -------------  -------  ------  ------  --------  ----------  ---  ------
-    cog-2025  communes.json       10       9       0         1           2  0.5      20
-    --------  -------------  -------  ------  ------  --------  ----------  ---  ------
-    total                         10       9       0         1           2  0.5      20
+    jeu       fichier        lues  chargées  fusionnés  rejetées  non résolues    s  lignes/s
+    --------  -------------  ----  --------  ---------  --------  ------------  ---  --------
+    cog-2025  communes.json    10         9          0         1             2  0.5        20
+    --------  -------------  ----  --------  ---------  --------  ------------  ---  --------
+    total                      10         9          0         1             2  0.5        20
     """
     rows = list(summaries)
 

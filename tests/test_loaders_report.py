@@ -87,16 +87,16 @@ def test_the_report_is_the_stores_completed() -> None:
 
 def test_summary_table() -> None:
     reports = [
-        report_of(structures_output(), file="structures.json", seconds=0.5),
+        report_of(structures_output(), file="s.json", seconds=0.5),
         report_of(sirene_output(), file="sirene.csv", merged=1, seconds=0.25),
     ]
     assert summary_table(reports).splitlines() == [
-        "loader                 file             rows in  loaded  merged  rejected  unresolved    s  rows/s",
-        "---------------------  ---------------  -------  ------  ------  --------  ----------  ---  ------",
-        "emplois-de-linclusion  structures.json        3       2       0         1           1  0.5       6",
-        "insee-sirene           sirene.csv             2       2       1         0           0  0.2       8",
-        "---------------------  ---------------  -------  ------  ------  --------  ----------  ---  ------",
-        "total                                         5       4       1         1           1  0.8       7",
+        "jeu                    fichier     lues  chargées  fusionnés  rejetées  non résolues    s  lignes/s",
+        "---------------------  ----------  ----  --------  ---------  --------  ------------  ---  --------",
+        "emplois-de-linclusion  s.json         3         2          0         1             1  0.5         6",
+        "insee-sirene           sirene.csv     2         2          1         0             0  0.2         8",
+        "---------------------  ----------  ----  --------  ---------  --------  ------------  ---  --------",
+        "total                                 5         4          1         1             1  0.8         7",
     ]
     out = io.StringIO()
     print_summary(reports, stream=out)
@@ -107,9 +107,9 @@ def test_issue_lines_on_the_console() -> None:
     out = io.StringIO()
     print_issues(issues([report_of(o, file="f") for o in (structures_output(), sirene_output())]), stream=out)
     assert out.getvalue().splitlines() == [
-        "rejected (1):",
+        "rejetées (1) :",
         "s.json:40: siret: 34267885100046 fails the Luhn check",
-        "unresolved (1):",
+        "non résolues (1) :",
         "s.json:27: code_insee: missing; resolved by nearest centroid (0.3 km)",
     ]
 
