@@ -14,6 +14,7 @@ from api.web import (
     routes_cypher,
     routes_export,
     routes_map,
+    routes_partners,
     routes_sparql,
 )
 from api.web.services import Services
@@ -47,7 +48,15 @@ def create_app(
     )
     app.state.services = Services(store, settings, neo4j)
     problems.install(app)
-    for module in (routes_catalogue, routes_actors, routes_map, routes_export, routes_sparql, routes_cypher):
+    for module in (
+        routes_catalogue,
+        routes_actors,
+        routes_partners,
+        routes_map,
+        routes_export,
+        routes_sparql,
+        routes_cypher,
+    ):
         app.include_router(module.router)
     try:
         pages = importlib.import_module("api.web.pages")
