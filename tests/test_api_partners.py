@@ -96,7 +96,8 @@ def test_introduction_paths(aube: tuple[OxigraphStore, TestClient]) -> None:
         ["org:boutique-boulot", "org:menuiserie", "org:club-10", "org:leader-sa"],
     ]
     first = answer["items"][0]
-    assert first["rels"] == ["MEMBER_OF", "MEMBER_OF"]
+    assert first["rels"] == ["membre de", "membre de"]
+    assert [f["rel"] for f in first["facts"]] == ["MEMBER_OF", "MEMBER_OF"]
     assert first["text"] == (
         "Boutique Boulot —membre de→ Club Les entreprises s'engagent de l'Aube (Club) ←membre de— Leader SA"
     )

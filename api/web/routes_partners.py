@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from api.web.problems import Problem
 from api.web.schemas import Page
 from api.web.services import Services, services
-from graph.kinds import node_kind
+from graph.kinds import RelKind, node_kind
 from queries.introductions import introductions
 from queries.partners import Objective, UnknownActor, partner_candidates
 
@@ -55,7 +55,7 @@ class Step(BaseModel):
 
 class IntroductionOut(BaseModel):
     path: list[Step]
-    rels: list[str]
+    rels: list[str]  # French labels of the ties, in path order
     text: str
     strength: float
     facts: list[Fact]
@@ -64,6 +64,13 @@ class IntroductionOut(BaseModel):
 def _fact(text: str, datasets: tuple[str, ...]) -> Fact:
     subject, rel, obj = [*text.split(" ", 2), "", ""][:3]
     return Fact(subject=subject, rel=rel, object=obj, datasets=list(datasets))
+
+
+def _rel_label(rel: str) -> str:
+    try:
+        return RelKind(rel).label
+    except ValueError:
+        return rel
 
 
 def _label(kind: str) -> str:
@@ -143,10 +150,7 @@ def introduction_paths(
     kinds = index.network.graph.vs["kind"] if index.network.graph.vcount() else []
     items = []
     for p in paths:
-        rels = []
-        for fact in p.facts:
-            parts = fact.split(" ")
-            rels.append(parts[1] if len(parts) >= 3 else fact)
+        rels = [_rel_label(fact.split(" ")[1] if fact.count(" ") >= 2 else fact) for fact in p.facts]
         items.append(
             IntroductionOut(
                 path=[
