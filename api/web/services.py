@@ -3,6 +3,7 @@ changes), the settings, and the Neo4j driver when one is configured."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from fastapi import Request
 from api.web.settings import WebSettings
 from graph.oxigraph_store import OxigraphStore
 from queries.catalogue import catalogue, store_state
+from queries.org_network import org_network
+from queries.partners import PartnerIndex, partner_index
 from queries.search import SearchIndex
 
 __all__ = ["Services", "services"]
@@ -23,24 +26,42 @@ class Services:
     store: OxigraphStore
     settings: WebSettings
     neo4j: Any | None = None  # a neo4j.Driver
+    _state: str = ""
+    _checked: float = -math.inf
     _index: SearchIndex | None = None
-    _checked: float = 0.0
+    _partners: tuple[str, PartnerIndex] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _state_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def state(self) -> str:
+        """The store's state, read again at most every `index_check_s` seconds."""
+        with self._state_lock:
+            if time.monotonic() - self._checked >= self.settings.index_check_s:
+                self._state = store_state(self.store)
+                self._checked = time.monotonic()
+            return self._state
 
     def index(self) -> SearchIndex:
-        """The search index of the store as it is now (checked every `index_check_s`)."""
-        now = time.monotonic()
+        """The search index of the store as it is now."""
+        state = self.state()
         current = self._index
-        if current is not None and now - self._checked < self.settings.index_check_s:
+        if current is not None and current.state == state:
             return current
         with self._lock:
-            if self._index is not None and now - self._checked < self.settings.index_check_s:
-                return self._index
-            state = store_state(self.store)
             if self._index is None or self._index.state != state:
                 self._index = SearchIndex(catalogue(self.store), state=state)
-            self._checked = time.monotonic()
             return self._index
+
+    def partners(self) -> PartnerIndex:
+        """The partner recommender's index of the store as it is now."""
+        state = self.state()
+        held = self._partners
+        if held is not None and held[0] == state:
+            return held[1]
+        with self._lock:
+            if self._partners is None or self._partners[0] != state:
+                self._partners = (state, partner_index(org_network(self.store)))
+            return self._partners[1]
 
 
 def services(request: Request) -> Services:
