@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from api.choices import accent_free
+from api.cli_partners import register as register_partners
 from api.cli_web import register as register_web
 from api.formatting import OutputFormat, render
 from graph.oxigraph_store import OxigraphStore
@@ -330,6 +331,7 @@ DEMO_FOCUS = "org:34267885100045-aci"  # Boutique Boulot, ACI in Troyes, member 
 
 
 register_web(app)
+register_partners(app)
 
 neo4j_app = typer.Typer(help="Serveur Neo4j local (Java 17 requis, sans Docker).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")
