@@ -92,6 +92,15 @@ READ_NODE: Final = "MATCH (n:Node {id: $id}) RETURN n.id AS id, n.by_source AS b
 
 READ_ALL_NODES: Final = "MATCH (n:Node) RETURN n.id AS id, n.by_source AS by_source"
 
+READ_DATASET_NODES: Final = (
+    "MATCH (n:Node) WHERE $source IN n.sources RETURN n.id AS id, n.by_source AS by_source"
+)
+
+READ_DATASET_EDGES: Final = """
+MATCH (s:Node)-[r]->(t:Node) WHERE $source IN r.sources
+RETURN s.id AS source, type(r) AS rel, t.id AS target, r.key AS key, r.by_source AS by_source
+"""
+
 READ_ALL_EDGES: Final = """
 MATCH (s:Node)-[r]->(t:Node)
 RETURN s.id AS source, type(r) AS rel, t.id AS target, r.key AS key, r.by_source AS by_source

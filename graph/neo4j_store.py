@@ -33,10 +33,12 @@ this module holds the connection and the store.
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Final, LiteralString
+from datetime import date
+from typing import TYPE_CHECKING, Any, Final, LiteralString, cast
 
 import networkx as nx
 from neo4j import (
@@ -71,6 +73,8 @@ from graph.neo4j_cypher import (
     OUTGOING_OF_DATASET,
     READ_ALL_EDGES,
     READ_ALL_NODES,
+    READ_DATASET_EDGES,
+    READ_DATASET_NODES,
     READ_DATASETS,
     READ_EDGES_AMONG,
     READ_NODE,
@@ -94,7 +98,7 @@ from graph.neo4j_ledger import (
 )
 from graph.projection import project
 from graph.settings import DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_NEO4J_URI, Settings
-from graph.store import GraphStore, StoreError
+from graph.store import GraphStore, Param, Question, Row, StoreError, Value
 
 __all__ = [
     "CHUNK_SIZE",
@@ -418,10 +422,39 @@ class Neo4jStore:
             return None
         return NodeState.parse(records[0]["by_source"]).node(node_id)
 
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        """The ids among `ids` the store holds, looked up in chunks."""
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for chunk in _chunks(wanted, self.chunk_size):
+            found.update(record["id"] for record in self._read(EXISTING_IDS, ids=list(chunk)))
+        return found
+
     def subgraph(self) -> Subgraph:
         nodes = self._read(READ_ALL_NODES)
         edges = self._read(READ_ALL_EDGES)
         return subgraph_of(nodes, edges)
+
+    def dataset(self, source: str) -> Subgraph:
+        """One dataset as the store holds it: each ledger cut down to that dataset's entry."""
+
+        def only(records: list[Record]) -> list[dict[str, Any]]:
+            kept = []
+            for record in records:
+                ledger = json.loads(record["by_source"])
+                kept.append({**record.data(), "by_source": json.dumps({source: ledger[source]})})
+            return kept
+
+        nodes = only(self._read(READ_DATASET_NODES, source=source))
+        edges = only(self._read(READ_DATASET_EDGES, source=source))
+        return subgraph_of(nodes, edges)
+
+    def ask(self, question: Question, params: Mapping[str, Param] | None = None) -> list[Row]:
+        """The rows of the question's Cypher, run in a read transaction."""
+        return [
+            tuple(_cypher_value(v) for v in record.values())
+            for record in self.read(question.cypher, dict(params or {}))
+        ]
 
     def neighbourhood(self, node_id: str, *, depth: int = 1) -> Subgraph:
         """The subgraph induced by the nodes at most `depth` relations away, any direction."""
@@ -470,6 +503,17 @@ class Neo4jStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _cypher_value(value: Any) -> Value:
+    """A value of a Cypher answer as a plain value (a `neo4j.time.Date` as a `date`)."""
+    to_native = getattr(value, "to_native", None)
+    if to_native is not None:
+        native = to_native()
+        return native if isinstance(native, date) else str(native)
+    if value is None or isinstance(value, str | int | float | bool):
+        return cast(Value, value)
+    return str(value)
 
 
 if TYPE_CHECKING:  # mypy checks that Neo4jStore honours the GraphStore protocol
