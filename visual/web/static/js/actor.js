@@ -207,7 +207,9 @@
       "li",
       {},
       evidence.reason,
-      evidence.weight != null ? el("span", { class: "score" }, ` (+${formatNumber(evidence.weight)})`) : null,
+      evidence.weight != null
+        ? el("span", { class: "score" }, ` (${evidence.weight >= 0 ? "+" : "−"}${formatNumber(Math.abs(evidence.weight))})`)
+        : null,
       sources.length ? el("span", { class: "meta" }, ` — ${datasetList([...new Set(sources)])}`) : null,
     );
   }
@@ -312,6 +314,12 @@
   });
 
   // ---- start ----------------------------------------------------------------------------
+  // Titles of every dataset, for the provenance of candidates' reasons.
+  api("/api/v1/datasets", { per_page: 200 })
+    .then((page) => {
+      for (const d of page.items) datasetTitles[d.id] = d.title || d.id;
+    })
+    .catch(() => {});
   api(base)
     .then((actor) => {
       renderIdentity(actor);
