@@ -14,6 +14,7 @@ from graph.model import Batch, Edge, Node, Provenance
 from graph.oxigraph_store import OxigraphStore
 from tests.api_client import client_for
 from tests.conftest import aube_batch
+from tests.partners_fixture import BB, EI, partners_batch
 
 
 @pytest.fixture
@@ -96,10 +97,45 @@ def test_introduction_paths(aube: tuple[OxigraphStore, TestClient]) -> None:
         ["org:boutique-boulot", "org:menuiserie", "org:club-10", "org:leader-sa"],
     ]
     first = answer["items"][0]
-    assert first["rels"] == ["MEMBER_OF", "MEMBER_OF"]
+    assert first["rels"] == ["membre de", "membre de"]
+    assert [f["rel"] for f in first["facts"]] == ["MEMBER_OF", "MEMBER_OF"]
     assert first["text"] == (
         "Boutique Boulot —membre de→ Club Les entreprises s'engagent de l'Aube (Club) ←membre de— Leader SA"
     )
     assert [s["kind"] for s in first["path"]] == ["ACI", "Club", "Entreprise"]
     missing = client.get("/api/v1/actors/org:boutique-boulot/introductions", params={"vers": "org:nulle"})
     assert missing.status_code == 404
+
+
+def test_consortium_through_the_api() -> None:
+    store = OxigraphStore()
+    store.upsert(partners_batch())
+    client = client_for(store)
+    answer = client.get(
+        "/api/v1/consortium",
+        params={
+            "secteur": ["creation-et-entretien-des-espaces-verts", "restaurants-cantines"],
+            "lieu": "commune:10387",
+            "rayon_km": 10,
+        },
+    ).json()
+    (group,) = answer["items"]
+    assert [m["id"] for m in group["members"]] == [BB, EI]
+    assert group["covers"] == {"creation-et-entretien-des-espaces-verts": [BB], "restaurants-cantines": [EI]}
+    assert group["score"] == 1.1
+    assert {
+        "reason": "Boutique Boulot et Recyclerie de Troyes sont déjà partenaires (cotraitance)",
+        "weight": 1.0,
+        "facts": [{"subject": BB, "rel": "PARTNER_OF", "object": EI, "datasets": ["fixture-partenaires"]}],
+    } in group["evidence"]
+    no_lot = client.get("/api/v1/consortium", params={"lieu": "commune:10387"})
+    assert (no_lot.status_code, no_lot.json()["detail"]) == (
+        422,
+        "paramètres « cpv » ou « secteur » : donner au moins un lot",
+    )
+    bad = client.get(
+        "/api/v1/consortium", params={"secteur": "jardinage-lunaire", "territoire": "departement:10"}
+    )
+    assert bad.status_code == 422
+    assert bad.json()["detail"] == "secteur du Marché de l'inclusion inconnu : jardinage-lunaire"
+    store.close()

@@ -11,9 +11,10 @@ from pydantic import BaseModel
 from api.web.problems import Problem
 from api.web.schemas import Page
 from api.web.services import Services, services
-from graph.kinds import node_kind
+from graph.kinds import RelKind, node_kind
+from queries.consortium import consortium_candidates, lot
 from queries.introductions import introductions
-from queries.partners import Objective, UnknownActor, partner_candidates
+from queries.partners import COMPANY, INCLUSIVE, Objective, UnknownActor, partner_candidates
 
 __all__ = ["router"]
 
@@ -55,7 +56,7 @@ class Step(BaseModel):
 
 class IntroductionOut(BaseModel):
     path: list[Step]
-    rels: list[str]
+    rels: list[str]  # French labels of the ties, in path order
     text: str
     strength: float
     facts: list[Fact]
@@ -64,6 +65,13 @@ class IntroductionOut(BaseModel):
 def _fact(text: str, datasets: tuple[str, ...]) -> Fact:
     subject, rel, obj = [*text.split(" ", 2), "", ""][:3]
     return Fact(subject=subject, rel=rel, object=obj, datasets=list(datasets))
+
+
+def _rel_label(rel: str) -> str:
+    try:
+        return RelKind(rel).label
+    except ValueError:
+        return rel
 
 
 def _label(kind: str) -> str:
@@ -143,10 +151,7 @@ def introduction_paths(
     kinds = index.network.graph.vs["kind"] if index.network.graph.vcount() else []
     items = []
     for p in paths:
-        rels = []
-        for fact in p.facts:
-            parts = fact.split(" ")
-            rels.append(parts[1] if len(parts) >= 3 else fact)
+        rels = [_rel_label(fact.split(" ")[1] if fact.count(" ") >= 2 else fact) for fact in p.facts]
         items.append(
             IntroductionOut(
                 path=[
@@ -160,3 +165,74 @@ def introduction_paths(
             )
         )
     return Page[IntroductionOut](items=items, total=len(items), page=1, per_page=limit)
+
+
+class ConsortiumOut(BaseModel):
+    members: list[Step]
+    covers: dict[str, list[str]]
+    score: float
+    evidence: list[Evidence]
+
+
+@router.get("/consortium", response_model=Page[ConsortiumOut], summary="Groupements pour un marché")
+def consortium(
+    svc: Svc,
+    cpv: Annotated[list[str] | None, Query(description="Lot(s) : code CPV (90910000) ; répétable.")] = None,
+    secteur: Annotated[
+        list[str] | None, Query(description="Lot(s) : secteur du Marché de l'inclusion (slug) ; répétable.")
+    ] = None,
+    lieu: Annotated[str | None, Query(description="Lieu d'exécution (commune:10387).")] = None,
+    rayon_km: Annotated[float, Query(gt=0, le=1000, description="Distance maximale au lieu.")] = 30.0,
+    territoire: Annotated[str | None, Query(description="Département ou commune des membres.")] = None,
+    entreprises: Annotated[bool, Query(description="Admettre aussi les entreprises ordinaires.")] = False,
+    taille: Annotated[int, Query(ge=1, le=5, description="Membres au plus.")] = 3,
+    limit: Annotated[int, Query(ge=1, le=20, description="Nombre de groupements.")] = 5,
+) -> Page[ConsortiumOut]:
+    """Des groupements de SIAE (et d'entreprises) qui couvrent ensemble tous les lots d'un
+    marché près du lieu d'exécution, classés par les liens qui unissent déjà leurs membres."""
+    codes = [*(cpv or ()), *(secteur or ())]
+    if not codes:
+        raise Problem(422, "paramètres « cpv » ou « secteur » : donner au moins un lot")
+    if lieu is None and territoire is None:
+        raise Problem(422, "paramètres « lieu » ou « territoire » : donner l'un des deux")
+    latitude = longitude = None
+    if lieu is not None:
+        place = svc.index().get(lieu)
+        if place is None or place.latitude is None:
+            raise Problem(404, f"lieu inconnu ou sans coordonnées : {lieu}")
+        latitude, longitude = place.latitude, place.longitude
+    index = svc.partners()
+    try:
+        lots = [lot(code, index.tables) for code in codes]
+        groups = consortium_candidates(
+            index,
+            lots,
+            latitude=latitude,
+            longitude=longitude,
+            radius_km=rayon_km if lieu is not None else None,
+            territory=territoire,
+            kinds=INCLUSIVE | COMPANY if entreprises else INCLUSIVE,
+            max_size=taille,
+            limit=limit,
+        )
+    except ValueError as e:
+        raise Problem(422, str(e)) from None
+    kinds = index.network.graph.vs["kind"] if index.network.graph.vcount() else []
+    items = [
+        ConsortiumOut(
+            members=[
+                Step(id=m, name=n, kind=str(kinds[index.network.index[m]]) if kinds else "")
+                for m, n in zip(g.members, g.names, strict=True)
+            ],
+            covers={code: list(by) for code, by in g.coverage},
+            score=round(g.score, 4),
+            evidence=[
+                Evidence(
+                    reason=r.text, weight=round(r.weight, 4), facts=[_fact(f, r.datasets) for f in r.facts]
+                )
+                for r in g.reasons
+            ],
+        )
+        for g in groups
+    ]
+    return Page[ConsortiumOut](items=items, total=len(items), page=1, per_page=limit)
