@@ -266,7 +266,13 @@
   function pathItem(item) {
     const parts = [];
     item.path.forEach((node, i) => {
-      if (i > 0) parts.push(el("span", { class: "hop" }, `— ${item.rels[i - 1] || ""} →`));
+      if (i > 0) {
+        // the tie's direction, from the fact that carries it
+        const fact = (item.facts || [])[i - 1];
+        const rel = item.rels[i - 1] || "";
+        const forward = !fact || fact.subject === item.path[i - 1].id;
+        parts.push(el("span", { class: "hop" }, forward ? ` — ${rel} → ` : ` ← ${rel} — `));
+      }
       parts.push(nodeLink(node));
     });
     return el("li", {}, ...parts, item.strength != null ? el("span", { class: "score" }, ` (force ${formatNumber(item.strength)})`) : null);
