@@ -20,7 +20,8 @@ from graph.validation import DEFAULT_ONTOLOGY
 from graph.vocabulary_doc import BEGIN, END, documented_predicates, vocabulary_markdown
 from loaders.case_studies import read_case_studies
 from loaders.formats import parse_when
-from loaders.synthetic import departement, generate, load_generated
+from loaders.pipeline import load_generated
+from loaders.synthetic import departement, generate
 
 MODEL_DOC = Path(__file__).resolve().parents[1] / "docs" / "model.md"
 
