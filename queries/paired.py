@@ -3,12 +3,13 @@
 
 Both texts take their parameters as ``$name``: Cypher parameters on Neo4j; on the
 embedded store each ``$name`` (a SPARQL variable too) is replaced by its RDF term
-before the query runs — a node id by its IRI, a number by an ``xsd:double``, a
-boolean by an ``xsd:boolean``. Answers come back as sorted rows of plain Python
+before the query runs — a node id by its IRI, a prefixed name (``mlg:SIAE``) by its
+IRI, a number by an ``xsd:double``, a boolean by an ``xsd:boolean``. Answers come back as sorted rows of plain Python
 values (node ids, not IRIs), so the two backends' answers compare with ``==``.
 
-    >>> sorted(QUESTIONS)
-    ['club_members', 'naf_section_in_ze', 'partners_of', 'path_between', 'siae_near_commune']
+    >>> sorted(QUESTIONS)  # doctest: +NORMALIZE_WHITESPACE
+    ['class_count', 'club_members', 'naf_section_in_ze', 'partners_of', 'path_between',
+     'siae_near_commune']
 
 The shortest path is not one query: SPARQL 1.1 cannot return one. `path_between`
 runs the same breadth-first search on each backend, one ``path_between`` query a
