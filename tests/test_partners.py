@@ -138,3 +138,22 @@ def test_vectorised_distance_is_the_project_distance() -> None:
     assert haversine_km(48.2973, 4.0744, lats, lons).tolist() == pytest.approx(
         [distance_km(48.2973, 4.0744, a, b) for a, b in zip(lats, lons, strict=True)], abs=1e-9
     )
+
+
+def test_the_recommender_never_reads_the_generator_or_its_ground_truth() -> None:
+    import ast
+
+    root = Path(__file__).resolve().parents[1] / "queries"
+    for module in (
+        "partners.py",
+        "org_network.py",
+        "introductions.py",
+        "consortium.py",
+        "correspondences.py",
+    ):
+        tree = ast.parse((root / module).read_text(encoding="utf-8"))
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names} | {
+            n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+        }
+        assert not {m for m in imported if m.startswith("loaders.synthetic")}, module
+        assert "ground_truth" not in (root / module).read_text(encoding="utf-8"), module
