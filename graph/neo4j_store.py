@@ -63,7 +63,7 @@ from graph.kinds import CodeKind, NodeKind, OrgKind, PlaceKind, RelKind, node_ki
 from graph.model import Batch, Counts, Edge, LoadReport, Node, PropValue, Provenance, Subgraph
 from graph.projection import project
 from graph.settings import DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_NEO4J_URI, Settings
-from graph.store import GraphStore, StoreError
+from graph.store import GraphStore, Param, Question, Row, StoreError, Value
 
 __all__ = [
     "CHUNK_SIZE",
@@ -170,6 +170,15 @@ SET d.date = $date, d.synthetic = $synthetic, d.title = $title
 READ_NODE: Final = "MATCH (n:Node {id: $id}) RETURN n.id AS id, n.by_source AS by_source"
 
 READ_ALL_NODES: Final = "MATCH (n:Node) RETURN n.id AS id, n.by_source AS by_source"
+
+READ_DATASET_NODES: Final = (
+    "MATCH (n:Node) WHERE $source IN n.sources RETURN n.id AS id, n.by_source AS by_source"
+)
+
+READ_DATASET_EDGES: Final = """
+MATCH (s:Node)-[r]->(t:Node) WHERE $source IN r.sources
+RETURN s.id AS source, type(r) AS rel, t.id AS target, r.key AS key, r.by_source AS by_source
+"""
 
 READ_ALL_EDGES: Final = """
 MATCH (s:Node)-[r]->(t:Node)
@@ -701,10 +710,39 @@ class Neo4jStore:
             return None
         return _NodeState.parse(records[0]["by_source"]).node(node_id)
 
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        """The ids among `ids` the store holds, looked up in chunks."""
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for chunk in _chunks(wanted, self.chunk_size):
+            found.update(record["id"] for record in self._read(EXISTING_IDS, ids=list(chunk)))
+        return found
+
     def subgraph(self) -> Subgraph:
         nodes = self._read(READ_ALL_NODES)
         edges = self._read(READ_ALL_EDGES)
         return _subgraph(nodes, edges)
+
+    def dataset(self, source: str) -> Subgraph:
+        """One dataset as the store holds it: each ledger cut down to that dataset's entry."""
+
+        def only(records: list[Record]) -> list[dict[str, Any]]:
+            kept = []
+            for record in records:
+                ledger = json.loads(record["by_source"])
+                kept.append({**record.data(), "by_source": json.dumps({source: ledger[source]})})
+            return kept
+
+        nodes = only(self._read(READ_DATASET_NODES, source=source))
+        edges = only(self._read(READ_DATASET_EDGES, source=source))
+        return _subgraph(nodes, edges)
+
+    def ask(self, question: Question, params: Mapping[str, Param] | None = None) -> list[Row]:
+        """The rows of the question's Cypher, run in a read transaction."""
+        return [
+            tuple(_cypher_value(v) for v in record.values())
+            for record in self.read(question.cypher, dict(params or {}))
+        ]
 
     def neighbourhood(self, node_id: str, *, depth: int = 1) -> Subgraph:
         """The subgraph induced by the nodes at most `depth` relations away, any direction."""
@@ -788,6 +826,17 @@ def _batch_edges(batch: Batch) -> dict[_EdgeIdent, dict[str, _Tagged] | None]:
         else:
             entries[ident] = {**(entries.get(ident) or {}), **attrs}
     return entries
+
+
+def _cypher_value(value: Any) -> Value:
+    """A value of a Cypher answer as a plain value (a `neo4j.time.Date` as a `date`)."""
+    to_native = getattr(value, "to_native", None)
+    if to_native is not None:
+        native = to_native()
+        return native if isinstance(native, date) else str(native)
+    if value is None or isinstance(value, str | int | float | bool):
+        return cast(Value, value)
+    return str(value)
 
 
 def _subgraph(node_records: Iterable[Any], edge_records: Iterable[Any]) -> Subgraph:

@@ -3,6 +3,7 @@ guide's real case studies."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date
 
@@ -324,3 +325,24 @@ def test_openapi_describes_every_route(aube: tuple[OxigraphStore, TestClient]) -
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert "/api/v1/openapi.json" in docs.text
+
+
+def test_with_a_check_interval_the_index_catches_up_in_the_background() -> None:
+    store = OxigraphStore()
+    store.upsert(aube_batch())
+    client = client_for(store, index_check_s=0.2)
+    assert ids(client.get("/api/v1/search", params={"q": "ressourcerie"}).json()) == []
+    store.upsert(
+        Batch(
+            Provenance("ajout", date(2024, 2, 1)),
+            [Node("org:ressourcerie", OrgKind.ACI, "Ressourcerie des Noës")],
+            [Edge("org:ressourcerie", RelKind.LOCATED_IN, "commune:10387")],
+        )
+    )
+    found: list[str] = []
+    deadline = time.monotonic() + 30
+    while not found and time.monotonic() < deadline:
+        time.sleep(0.1)
+        found = ids(client.get("/api/v1/search", params={"q": "ressourcerie"}).json())
+    assert found == ["org:ressourcerie"]
+    store.close()

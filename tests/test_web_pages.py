@@ -134,3 +134,29 @@ def test_clicking_a_neighbour_opens_its_page(site: str, browser: WebDriver) -> N
     wait(browser, "location.pathname.startsWith('/acteur/org%3Amenuiserie')")
     wait(browser, "document.querySelector('#actor-name').textContent !== '…'")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Menuiserie Champenoise"
+
+
+def test_map_places_the_territory_actors_and_counts_those_in_a_radius(site: str, browser: WebDriver) -> None:
+    browser.get(site + "/carte?territoire=departement:10")
+    wait(browser, "window.maillageMarkers && maillageMarkers.size > 0")
+    placed = sorted(browser.execute_script("return [...maillageMarkers.keys()]"))
+    status = browser.find_element(By.ID, "map-status").text
+    centres = browser.execute_script("return maillageMap.hasLayer(maillageCluster)")
+    # Radius tool: 10 km around Troyes' centre keeps Troyes, leaves Romilly (35.6 km away).
+    browser.execute_script("maillageMap.fire('click', {latlng: L.latLng(48.2973, 4.0744)})")
+    wait(browser, "document.querySelectorAll('#radius-list li').length > 0")
+    in_radius = sorted(e.text for e in browser.find_elements(By.CSS_SELECTOR, "#radius-list li a"))
+    shoot(browser, "carte")
+    assert placed == [
+        "org:boutique-boulot",
+        "org:ei-troyes",
+        "org:isolee",
+        "org:leader-sa",
+        "org:menuiserie",
+        "org:transports",
+    ]
+    # the club is located in the département only: no point for it
+    assert status == "6 acteurs sur la carte, dont 6 synthétiques (générés); 1 sans coordonnées."
+    assert centres is True
+    assert in_radius == ["Boutique Boulot", "Leader SA", "Menuiserie Champenoise", "Recyclerie de Troyes"]
+    assert console_errors(browser) == []
