@@ -41,7 +41,8 @@ from graph.kinds import PartnershipType
 from graph.model import Batch, Subgraph
 from graph.projection import to_networkx
 from loaders.formats import KnownNodes
-from loaders.synthetic.loading import real_outputs, synthetic_outputs
+from loaders.real_frame import real_outputs
+from loaders.synthetic.loading import synthetic_outputs
 from loaders.synthetic.territory import Manifest
 from queries.linkpred import INDICES
 from queries.org_network import OrgNetwork, network_from_networkx
