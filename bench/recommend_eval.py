@@ -16,7 +16,9 @@ are the relevant ones. Reported per objective and overall: recall@10, MRR, nDCG@
 for the recommender and for baselines ranking the same candidates: distance only; the
 Marché-style filter (activity fit by the correspondence tables) ordered by popularity
 (number of ties); each single link-prediction index from the structure. Ties are
-broken by one random order shared by every method.
+broken by one random order shared by every method. For reference only, the generator's
+own rule ranks the same candidates (`oracle_regle_du_generateur`): the ceiling of the
+task, read here from `ground_truth.json` after the recommender has ranked.
 
 Latency. After the network and the index are built, `partner_candidates` with reasons
 (limit 20, radius 30 km) for random SIAE and objectives: p50, p95, max in ms.
@@ -152,9 +154,44 @@ METHODS: Mapping[str, Scorer] = {
 }
 
 
-def evaluate(network: OrgNetwork, held_out: Sequence[Mapping[str, Any]], *, seed: int = 0) -> dict[str, Any]:
-    """The metrics of every method over the held-out partnerships (see the module docstring)."""
+def rule_oracle(rule: Mapping[str, Any]) -> Scorer:
+    """The generator's own weight of each candidate (`ground_truth.json`'s rule): the
+    ceiling any ranking can hope for, reported for reference only, never a baseline."""
+    from queries.correspondences import naf_section
+
+    scale, radius = float(rule["distance_scale_km"]), float(rule["radius_km"])
+    affinity, default = rule["affinity"], float(rule["default_affinity"])
+    boosts = {"Club": float(rule["club_boost"]), "PTCE": float(rule["ptce_boost"])}
+
+    def score(index: PartnerIndex, s: int, c: NDArray[np.int64], o: Objective, d: NDArray[np.float64]) -> Any:
+        row = affinity.get(str(index.kinds[s]), {})
+        sections = [naf_section(x) if x else None for x in index.division_code[c].tolist()]
+        weight = np.array([row.get(x, default) for x in sections]) * np.exp(-d[c] / scale)
+        boost = np.ones(len(c))
+        position = {v: j for j, v in enumerate(c.tolist())}
+        for collective in index.collectives[s]:
+            extra = boosts.get(str(index.kinds[collective]), 0.0)
+            for member in index.members.get(collective, ()):
+                if member in position:
+                    boost[position[member]] += extra
+        return np.where(d[c] <= radius, weight * boost, 0.0)
+
+    return score
+
+
+def evaluate(
+    network: OrgNetwork,
+    held_out: Sequence[Mapping[str, Any]],
+    *,
+    seed: int = 0,
+    rule: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The metrics of every method over the held-out partnerships (see the module docstring);
+    with the generator's `rule`, its oracle too (a ceiling, for reference)."""
     index = partner_index(network)
+    methods = dict(METHODS)
+    if rule is not None:
+        methods["oracle_regle_du_generateur"] = rule_oracle(rule)
     queries: dict[tuple[str, Objective], set[str]] = defaultdict(set)
     for row in held_out:
         objective = Objective.of_type(PartnershipType(row["subtype"]))
@@ -167,7 +204,7 @@ def evaluate(network: OrgNetwork, held_out: Sequence[Mapping[str, Any]], *, seed
         relevant = {network.index[p] for p in partners} & set(candidates.tolist())
         if not relevant:
             continue  # the held-out partner is already tied to the structure by another partnership
-        for method, scorer in METHODS.items():
+        for method, scorer in methods.items():
             scores = np.asarray(scorer(index, s, candidates, objective, distance), dtype=np.float64)
             order = np.lexsort((tiebreak[candidates], -scores))
             metrics = ranking_metrics(candidates[order].tolist(), relevant)
@@ -251,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                        "network_seconds": round(built, 1)}  # fmt: skip
         else:
             truth = json.loads((generated / "ground_truth.json").read_text(encoding="utf-8"))
-            results[generated.name] = evaluate(network, truth["held_out"], seed=args.seed)
+            results[generated.name] = evaluate(network, truth["held_out"], seed=args.seed, rule=truth["rule"])
     sys.stdout.write(report(results) + "\n")
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
