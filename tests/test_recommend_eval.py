@@ -43,8 +43,8 @@ def test_the_oracle_ranks_by_the_generator_rule(tmp_path: Path) -> None:
     with OxigraphStore(tmp_path / "store") as store:
         store.upsert(partners_batch())
         network = org_network(store)
-    rule = {"distance_scale_km": 10, "radius_km": 30, "affinity": {"ACI": {"F": 1.0}}, "default_affinity": 0.1,
-            "club_boost": 2.0, "ptce_boost": 1.0}  # fmt: skip
+    rule = {"distance_scale_km": 10, "radius_km": 30, "affinity": {"ACI": {"F": 1.0}}}
+    rule |= {"default_affinity": 0.1, "club_boost": 2.0, "ptce_boost": 1.0}
     held_out = [{"from": BB, "to": ELEC, "subtype": "achat_responsable"}]
     oracle = evaluate(network, held_out, rule=rule)["tous"]["methods"]["oracle_regle_du_generateur"]
     # Électricité Troyenne (section F) is 35 km away, beyond the rule's radius: weight 0, last of 3
