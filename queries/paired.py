@@ -4,8 +4,9 @@
 Both texts take their parameters as ``$name``: Cypher parameters on Neo4j; on the
 embedded store each ``$name`` (a SPARQL variable too) is replaced by its RDF term
 before the query runs — a node id by its IRI, a prefixed name (``mlg:SIAE``) by its
-IRI, a number by an ``xsd:double``, a boolean by an ``xsd:boolean``. Answers come back as sorted rows of plain Python
-values (node ids, not IRIs), so the two backends' answers compare with ``==``.
+IRI, a number by an ``xsd:double``, a boolean by an ``xsd:boolean``. Answers come back
+as sorted rows of plain Python values (node ids, not IRIs), so the two backends'
+answers compare with ``==``.
 
     >>> sorted(QUESTIONS)  # doctest: +NORMALIZE_WHITESPACE
     ['class_count', 'club_members', 'naf_section_in_ze', 'partners_of', 'path_between',
