@@ -38,9 +38,9 @@ CASE_STUDY_ORGS = {
     "DDETS": 2,
     "DelegationRegionale": 1,
     "EA": 1,
-    "EI": 7,
+    "EI": 8,  # Soluval: an EI in the list of conventioned structures
     "ETTI": 2,
-    "Entreprise": 26,
+    "Entreprise": 25,
     "Fabrique": 1,
     "Groupe": 4,
     "Fondation": 4,
@@ -100,7 +100,7 @@ def test_demo_merges_real_guide_and_synthetic_sources_on_shared_ids(demo: tuple[
     counts, _ = _stats(demo[0] / "store")
     assert counts["ACI"] == 1815 + 1  # the real list, plus the guide's Atelier Panier de la Mer
     assert counts["GEIQ"] == 172
-    assert counts["Entreprise"] == 1363 + 26  # the synthetic Aube (seed 42), plus the guide's companies
+    assert counts["Entreprise"] == 1363 + 25  # the synthetic Aube (seed 42), plus the guide's companies
     assert counts["Club"] == 1  # the guide's Aube club and the generated one are one node
     assert counts["Departement"] == 101
 
