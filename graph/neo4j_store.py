@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -203,6 +204,15 @@ COUNT_EDGES: Final = """
 MATCH (s:Node)-[r]->(t:Node)
 WITH type(r) AS rel, s, t, sum(CASE WHEN r.qualified THEN 1 ELSE 0 END) AS qualified
 RETURN rel, sum(CASE WHEN qualified > 0 THEN qualified ELSE 1 END) AS n
+"""
+
+# The store's state token (`Neo4jStore.state`): one node outside the graph (no `:Node` label).
+WRITE_STATE: Final = "MERGE (s:StoreState {id: 'store'}) SET s.token = $token"
+READ_STATE: Final = "MATCH (s:StoreState {id: 'store'}) RETURN s.token AS token"
+COUNT_ALL: Final = """
+CALL () { MATCH (n) RETURN count(n) AS nodes }
+CALL () { MATCH ()-[r]->() RETURN count(r) AS relations }
+RETURN nodes, relations
 """
 
 CLEAR: Final = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
@@ -630,6 +640,7 @@ class Neo4jStore:
             synthetic=provenance.synthetic,
             title=provenance.title or None,
         ).consume()
+        tx.run(WRITE_STATE, token=uuid.uuid4().hex).consume()
 
     def _outgoing_of_dataset(
         self, tx: ManagedTransaction, ids: list[str], source: str
@@ -680,6 +691,17 @@ class Neo4jStore:
         """Delete every node and relationship (constraints and indexes stay)."""
         with self._errors("clearing"), self._session() as session:
             session.run(CLEAR).consume()
+            session.run(WRITE_STATE, token=uuid.uuid4().hex).consume()
+
+    def state(self) -> str:
+        """A token that changes with every write through this class (upsert, clear), held
+        by the one ``(:StoreState)`` node; a database written otherwise (an import) has
+        none, and its state is then its node and relationship counts."""
+        records = self._read(READ_STATE)
+        if records and records[0]["token"]:
+            return str(records[0]["token"])
+        counts = self._read(COUNT_ALL)
+        return f"counts:{counts[0]['nodes']}:{counts[0]['relations']}"
 
     # -- reading ---------------------------------------------------------------------------------
 
