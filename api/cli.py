@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
+from api.cli_web import register as register_web
 from api.formatting import OutputFormat, render
 from graph.oxigraph_store import OxigraphStore
 from graph.store import GraphStore, StoreError
@@ -372,6 +373,8 @@ def demo(
 
 DEMO_FOCUS = "org:34267885100045-aci"  # Boutique Boulot, ACI in Troyes, member of the Aube club
 
+
+register_web(app)
 
 neo4j_app = typer.Typer(help="Serveur Neo4j local (Java 17 requis, sans Docker).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")

@@ -177,6 +177,13 @@ class OxigraphStore:
     def quads(self) -> Iterator[Quad]:
         return iter(self._store)
 
+    def quads_for_pattern(
+        self, subject: Any = None, predicate: Any = None, obj: Any = None, graph: Any = None
+    ) -> Iterator[Quad]:
+        """The quads matching a pattern (None matches anything), read from the indexes
+        without a SPARQL query: the fast path for scans of one predicate."""
+        return iter(self._store.quads_for_pattern(subject, predicate, obj, graph))
+
     def __len__(self) -> int:
         return len(self._store)
 
