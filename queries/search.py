@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from graph.geo import distance_km
 from queries.catalogue import Entry
 
 __all__ = ["Hit", "SearchIndex", "distance_km", "normalize", "words"]
@@ -37,18 +38,6 @@ def normalize(text: str) -> str:
 
 def words(text: str) -> list[str]:
     return normalize(text).split()
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine, mean Earth radius).
-
-    >>> round(distance_km(48.2973, 4.0744, 48.5167, 3.7267), 1)  # Troyes – Romilly-sur-Seine
-    35.4
-    """
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(a))
 
 
 def _deletes(word: str) -> set[str]:

@@ -121,10 +121,10 @@ def test_page_settings_give_every_kind_a_french_label_and_colour(client: TestCli
     assert isinstance(relations, list)
     assert [r["id"] for r in relations] == [
         "MEMBER_OF",
-        "PARTNER_OF",
         "DELEGATION_OF",
         "CARRIED_BY",
         "SUPPORTED_BY",
+        "PARTNER_OF",
         "SAME_ESTABLISHMENT",
     ]
 

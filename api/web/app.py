@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.web import problems, routes_actors, routes_catalogue
+from api.web import problems, routes_actors, routes_catalogue, routes_sparql
 from api.web.services import Services
 from api.web.settings import WebSettings
 from graph.oxigraph_store import OxigraphStore
@@ -33,7 +33,7 @@ def create_app(
     )
     app.state.services = Services(store, settings or WebSettings(), neo4j)
     problems.install(app)
-    for module in (routes_catalogue, routes_actors):
+    for module in (routes_catalogue, routes_actors, routes_sparql):
         app.include_router(module.router)
     try:
         pages = importlib.import_module("api.web.pages")

@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from graph.kinds import CodeKind, NodeKind, OrgKind, PlaceKind, RelKind
+from queries.ego import ORGANISATION_RELATIONS
 from visual.palette import LEGEND, kind_colour
 
 __all__ = ["DEFAULT_TILES", "STATIC_DIR", "TEMPLATES_DIR", "router", "tile_server"]
@@ -34,15 +35,9 @@ TILES_ATTRIBUTION = "© les contributeurs d'OpenStreetMap"
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 
-# Relations between organisations: the ego network's filters (places and codes are facets).
-ORGANISATION_RELATIONS = (
-    RelKind.MEMBER_OF,
-    RelKind.PARTNER_OF,
-    RelKind.DELEGATION_OF,
-    RelKind.CARRIED_BY,
-    RelKind.SUPPORTED_BY,
-    RelKind.SAME_ESTABLISHMENT,
-)
+# The ego network's filters, in RelKind order: relations between organisations
+# (places and codes are facets).
+EGO_FILTERS = tuple(r for r in RelKind if r in ORGANISATION_RELATIONS)
 
 OBJECTIVES = (
     ("recrutement", "Recruter (emploi durable des salariés en insertion)"),
@@ -78,7 +73,7 @@ def _client_settings() -> dict[str, Any]:
     return {
         "kinds": {k.value: {"label": k.label, "colour": kind_colour(k.value)} for k in kinds},
         "legend": [{"label": label, "colour": colour} for label, colour in LEGEND],
-        "relations": [{"id": r.value, "label": r.label} for r in ORGANISATION_RELATIONS],
+        "relations": [{"id": r.value, "label": r.label} for r in EGO_FILTERS],
         "objectives": [{"id": key, "label": label} for key, label in OBJECTIVES],
         "tiles": tile_server(),
         "tiles_attribution": TILES_ATTRIBUTION,

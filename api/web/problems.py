@@ -16,6 +16,7 @@ _BASE = "https://w3id.org/maillage/problemes/"
 
 _TITLES = {
     400: "Requête invalide",
+    403: "Lecture seule",
     404: "Introuvable",
     405: "Méthode non permise",
     406: "Format non disponible",
@@ -24,10 +25,11 @@ _TITLES = {
     415: "Type de contenu non pris en charge",
     422: "Paramètres invalides",
     500: "Erreur interne",
-    503: "Service non configuré",
+    503: "Service indisponible",
 }
 _SLUGS = {
     400: "requete-invalide",
+    403: "lecture-seule",
     404: "introuvable",
     405: "methode-non-permise",
     406: "format-non-disponible",
@@ -36,7 +38,7 @@ _SLUGS = {
     415: "type-de-contenu",
     422: "parametres-invalides",
     500: "erreur-interne",
-    503: "service-non-configure",
+    503: "service-indisponible",
 }
 
 

@@ -119,7 +119,8 @@
           style: {
             "background-color": "data(colour)",
             label: "data(label)",
-            "font-size": 12,
+            "font-size": 11,
+            "min-zoomed-font-size": 8,
             "text-wrap": "ellipsis",
             "text-max-width": 140,
             "text-valign": "bottom",
@@ -128,7 +129,8 @@
             height: 16,
           },
         },
-        { selector: `node[id = ${JSON.stringify(actorId)}]`, style: { width: 30, height: 30, "font-weight": "bold", "font-size": 12 } },
+        { selector: "node[depth = 1]", style: { "font-size": 14, width: 20, height: 20 } },
+        { selector: `node[id = ${JSON.stringify(actorId)}]`, style: { width: 30, height: 30, "font-weight": "bold", "font-size": 16 } },
         { selector: "node[synthetic = 1]", style: { "border-width": 2, "border-color": "#e8b96a", "border-style": "dashed" } },
         {
           selector: "edge",
@@ -147,15 +149,15 @@
         },
         { selector: "edge[rel = 'PARTNER_OF']", style: { "line-color": "#d1495b", "target-arrow-color": "#d1495b", width: 2 } },
       ],
-      layout: {
-        name: "concentric",
-        concentric: (node) => 4 - (node.data("depth") || 0),
-        levelWidth: () => 1,
-        minNodeSpacing: 30,
-        padding: 30,
-        animate: false,
-      },
+      layout: { name: "preset" },
     });
+    // Few nodes: rings by distance from the actor; many: a force layout that groups
+    // the members around their club or network.
+    const layout =
+      hood.nodes.length <= 30
+        ? { name: "breadthfirst", roots: cy.getElementById(actorId), circle: true, spacingFactor: 1.3 }
+        : { name: "cose", randomize: false, nodeRepulsion: () => 6000, idealEdgeLength: () => 50, numIter: 1500 };
+    cy.layout({ ...layout, padding: 30, animate: false }).run();
     cy.on("tap", "node", (event) => {
       const href = event.target.data("href");
       if (event.target.id() !== actorId) window.location.assign(href);
@@ -314,7 +316,6 @@
     .then((actor) => {
       renderIdentity(actor);
       loadEgo();
-      candidates();
     })
     .catch((error) => {
       document.getElementById("actor-name").textContent = "Acteur introuvable";
