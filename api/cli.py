@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from api.cli_analysis import register as register_analysis
 from api.cli_partners import register as register_partners
 from api.cli_web import register as register_web
 from api.formatting import OutputFormat, render
@@ -380,6 +381,7 @@ DEMO_FOCUS = "org:34267885100045-aci"  # Boutique Boulot, ACI in Troyes, member 
 
 register_web(app)
 register_partners(app)
+register_analysis(app)
 
 neo4j_app = typer.Typer(help="Serveur Neo4j local (Java 17 requis, sans Docker).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")

@@ -67,7 +67,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import igraph as ig
 import networkx as nx
@@ -86,6 +86,7 @@ __all__ = [
     "LENSES",
     "LENS_RELATIONS",
     "AnalyticGraph",
+    "Place",
     "analytic_projection",
     "clear_memory_cache",
     "comembership",
@@ -118,6 +119,7 @@ FACETS: Final = (
 _ORG_KINDS: Final = frozenset(k.value for k in OrgKind)
 _COLLECTIVES: Final = frozenset(k.value for k in OrgKind.collectives())
 _PLACE_KINDS: Final = frozenset(k.value for k in PlaceKind)
+_CODE_KINDS: Final = frozenset(k.value for k in CodeKind)
 _LENS_REL_VALUES: Final = frozenset(r.value for r in LENS_RELATIONS)
 _COMMUNE_KINDS: Final = frozenset({PlaceKind.COMMUNE.value, PlaceKind.ARRONDISSEMENT.value})
 _LEVEL_FACETS: Final = {
@@ -127,12 +129,26 @@ _LEVEL_FACETS: Final = {
     "region": PlaceKind.REGION.value,
 }
 _PROPS: Final = ("latitude", "longitude", "siret", "size_band")
-_CACHE_VERSION: Final = 1
+_CACHE_VERSION: Final = 2
+
+
+class Place(NamedTuple):
+    """A place of the store, for the views: its kind, name, centroid and the places above it."""
+
+    kind: str
+    name: str
+    latitude: float | None
+    longitude: float | None
+    within: tuple[str, ...]  # itself and every place above it by PART_OF, sorted
 
 
 @dataclass(frozen=True)
 class AnalyticGraph:
-    """A lens of the graph, ready for computation (see the module's documentation)."""
+    """A lens of the graph, ready for computation (see the module's documentation).
+
+    `places` holds every place of the store and `codes` the name of every code (NAF,
+    ROME, Marché sector): not vertices, what the facets name.
+    """
 
     ids: tuple[str, ...]
     index: Mapping[str, int]
@@ -140,6 +156,8 @@ class AnalyticGraph:
     facets: Mapping[str, Sequence[Any]]
     state: str
     lens: str = "organisations"
+    places: Mapping[str, Place] = field(default_factory=dict)
+    codes: Mapping[str, str] = field(default_factory=dict)
 
     def facet(self, name: str, node_id: str) -> Any:
         """The facet `name` of one organisation."""
@@ -193,7 +211,8 @@ class AnalyticGraph:
         H = self.graph.induced_subgraph(chosen, implementation="create_from_scratch")
         ids = tuple(self.ids[v] for v in chosen)
         facets = {name: [column[v] for v in chosen] for name, column in self.facets.items()}
-        return AnalyticGraph(ids, {n: i for i, n in enumerate(ids)}, H, facets, self.state, self.lens)
+        index = {n: i for i, n in enumerate(ids)}
+        return AnalyticGraph(ids, index, H, facets, self.state, self.lens, self.places, self.codes)
 
 
 # -- the projection -------------------------------------------------------------------------------
@@ -271,10 +290,11 @@ def _read_cache(file: Path | None, state: str) -> AnalyticGraph | None:
             version, held_state = pickle.load(f)
             if version != _CACHE_VERSION or held_state != state:
                 return None
-            ids, graph, facets, lens = pickle.load(f)
+            ids, graph, facets, lens, places, codes = pickle.load(f)
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
         return None
-    return AnalyticGraph(ids, {n: i for i, n in enumerate(ids)}, graph, facets, state, lens)
+    index = {n: i for i, n in enumerate(ids)}
+    return AnalyticGraph(ids, index, graph, facets, state, lens, places, codes)
 
 
 def _write_cache(file: Path | None, built: AnalyticGraph) -> None:
@@ -284,7 +304,14 @@ def _write_cache(file: Path | None, built: AnalyticGraph) -> None:
     tmp = file.with_name(f"{file.name}.{uuid.uuid4().hex}.tmp")
     with tmp.open("wb") as f:
         pickle.dump((_CACHE_VERSION, built.state), f, protocol=pickle.HIGHEST_PROTOCOL)
-        payload = (built.ids, built.graph, dict(built.facets), built.lens)
+        payload = (
+            built.ids,
+            built.graph,
+            dict(built.facets),
+            built.lens,
+            dict(built.places),
+            dict(built.codes),
+        )
         pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(file)
 
@@ -556,7 +583,19 @@ def _assemble(bulk: _Bulk, state: str) -> AnalyticGraph:
     G.es["rel"] = [rel for _, rel, _, _ in network]
     G.es["key"] = [key for _, _, _, key in network]
     G.es["weight"] = [1.0] * len(network)
-    return AnalyticGraph(ids, index, G, facets, state)
+    table = {
+        p: Place(
+            k,
+            bulk.names.get(p, ""),
+            bulk.props.get(p, {}).get("latitude"),
+            bulk.props.get(p, {}).get("longitude"),
+            tuple(sorted(closure.above(p))),
+        )
+        for p, k in kinds.items()
+        if k in _PLACE_KINDS
+    }
+    codes = {c: bulk.names.get(c, "") for c, k in kinds.items() if k in _CODE_KINDS}
+    return AnalyticGraph(ids, index, G, facets, state, places=table, codes=codes)
 
 
 class _Closure:
@@ -612,5 +651,12 @@ def comembership(organisations: AnalyticGraph) -> AnalyticGraph:
     H.es["key"] = keys
     H.es["weight"] = [1.0] * len(pairs)
     return AnalyticGraph(
-        organisations.ids, organisations.index, H, organisations.facets, organisations.state, "comembership"
+        organisations.ids,
+        organisations.index,
+        H,
+        organisations.facets,
+        organisations.state,
+        "comembership",
+        organisations.places,
+        organisations.codes,
     )

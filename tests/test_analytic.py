@@ -15,13 +15,21 @@ import networkx as nx
 import pytest
 
 import graph.analytic as analytic
-from graph.analytic import FACETS, LENS_RELATIONS, AnalyticGraph, analytic_projection, clear_memory_cache
+from graph.analytic import (
+    FACETS,
+    LENS_RELATIONS,
+    AnalyticGraph,
+    Place,
+    analytic_projection,
+    clear_memory_cache,
+)
 from graph.kinds import OrgKind, PlaceKind, RelKind
-from graph.model import Batch, Edge, Node, Provenance
+from graph.model import Batch, Edge, Node, Provenance, Subgraph
 from graph.neo4j_store import Neo4jStore, connect
 from graph.oxigraph_store import OxigraphStore
 from graph.store import GraphStore
 from loaders.synthetic import departement, generate, load_generated
+from queries.analytics.metrics import metrics_batch, network_metrics
 from tests.conftest import aube_batch
 
 ORG_KINDS = {k.value for k in OrgKind}
@@ -139,6 +147,10 @@ def test_projection_equals_the_networkx_reference_on_the_aube_fixture(store: Gra
     assert found.facet("departement", "org:club-10") == "departement:10"
     assert found.facet("latitude", "org:leader-sa") == 48.2973  # its commune's centroid
     assert found.facet("synthetic", "org:isolee") is True
+    assert found.places["commune:10387"] == Place(
+        "Commune", "Troyes", 48.2973, 4.0744, ("commune:10387", "departement:10", "region:44")
+    )
+    assert sorted(found.places) == ["commune:10323", "commune:10387", "departement:10", "region:44"]
 
 
 def test_territory_keeps_the_organisations_inside_and_those_related(store: GraphStore) -> None:
@@ -266,6 +278,7 @@ class Loaded:
     expected: Reference
     territory: AnalyticGraph
     territory_ids: set[str]
+    with_metrics: Subgraph  # the whole store after `maillage metriques`
 
 
 @pytest.fixture(scope="module")
@@ -289,10 +302,24 @@ def synthetic(neo4j_server: str, tmp_path_factory: pytest.TempPathFactory) -> It
             reference(full, synthetic_sources(store)),
             analytic_projection(store, territory="ze:4425"),
             {n for n, k in ze.nodes(data="kind") if k in ORG_KINDS},
+            _with_metrics(store),
         )
     yield loaded
     rdf.close()
     driver.close()
+
+
+def _with_metrics(store: GraphStore) -> Subgraph:
+    ag = analytic_projection(store)
+    store.upsert(metrics_batch(ag, network_metrics(ag), on=date(2025, 1, 1), synthetic=True))
+    return store.subgraph()
+
+
+def test_metrics_written_back_on_a_synthetic_departement_are_identical(synthetic: dict[str, Loaded]) -> None:
+    rdf, neo = synthetic["oxigraph"].with_metrics, synthetic["neo4j"].with_metrics
+    assert neo == rdf
+    ranked = [n for n in rdf.nodes if "pagerank" in n.props]
+    assert len(ranked) > 100
 
 
 @pytest.mark.parametrize("backend", ["oxigraph", "neo4j"])

@@ -35,6 +35,7 @@ __all__ = [
     "CommunityTie",
     "articulation_points",
     "bridges",
+    "burt",
     "community_ties",
     "constraint",
     "effective_size",
@@ -76,11 +77,27 @@ def local_constraints(G: GraphLike) -> list[dict[int, float]]:
 
 def constraint(G: GraphLike) -> dict[Any, float | None]:
     """Burt's constraint: Σ_j c_ij (see `local_constraints`); None without contact."""
+    return burt(G)[0]
+
+
+def burt(G: GraphLike) -> tuple[dict[Any, float | None], dict[Any, float | None]]:
+    """`constraint` and `hierarchy` together, from one computation of the local constraints."""
     H = simple_undirected(G)
-    return {
-        name: (math.fsum(local.values()) if local else None)
-        for name, local in zip(names(H), local_constraints(H), strict=True)
-    }
+    constraints: dict[Any, float | None] = {}
+    hierarchies: dict[Any, float | None] = {}
+    for name, local in zip(names(H), local_constraints(H), strict=True):
+        total = math.fsum(local.values())
+        constraints[name] = total if local else None
+        hierarchies[name] = _hierarchy(list(local.values()), total)
+    return constraints, hierarchies
+
+
+def _hierarchy(local: list[float], total: float) -> float | None:
+    n = len(local)
+    if n < 2 or total == 0:
+        return None
+    ratios = [c / (total / n) for c in local]
+    return math.fsum(r * math.log(r) for r in ratios if r > 0) / (n * math.log(n))
 
 
 def hierarchy(G: GraphLike) -> dict[Any, float | None]:
@@ -92,17 +109,7 @@ def hierarchy(G: GraphLike) -> dict[Any, float | None]:
     >>> round(hierarchy(star)[0], 4)
     0.0522
     """
-    H = simple_undirected(G)
-    found: dict[Any, float | None] = {}
-    for name, local in zip(names(H), local_constraints(H), strict=True):
-        n = len(local)
-        total = math.fsum(local.values())
-        if n < 2 or total == 0:
-            found[name] = None
-            continue
-        ratios = [c / (total / n) for c in local.values()]
-        found[name] = math.fsum(r * math.log(r) for r in ratios if r > 0) / (n * math.log(n))
-    return found
+    return burt(G)[1]
 
 
 def effective_size(G: GraphLike) -> dict[Any, float | None]:
