@@ -551,28 +551,47 @@ def _assemble(bulk: _Bulk, state: str) -> AnalyticGraph:
     sells = targets[RelKind.SELLS_IN.value]
     offers = targets[RelKind.OFFERS_JOB.value]
     sectors = targets[RelKind.IN_SECTOR.value]
+    where: dict[tuple[str, ...], tuple[Any, ...]] = {}  # located places → place facets
+    synthetic: dict[tuple[str, ...], bool] = {}  # sources → synthetic
+    columns = [facets[name] for name in ("places", "commune", *_LEVEL_FACETS)]
+    lat_col, lon_col = facets["latitude"], facets["longitude"]
+    naf_col, tranche_col, siret_col = facets["naf"], facets["tranche"], facets["siret"]
+    rome_col, secteurs_col, synthetic_col = facets["rome"], facets["secteurs"], facets["synthetic"]
+    no_props: dict[str, Any] = {}
     for v, node in enumerate(ids):
-        props = bulk.props.get(node, {})
-        here = sorted(set(located.get(node, ())))
-        places = closure.of(here)
-        facets["places"][v] = places
-        communes = [p for p in here if kinds[p] in _COMMUNE_KINDS]
-        commune = communes[0] if communes else None
-        facets["commune"][v] = commune
-        for name, level in _LEVEL_FACETS.items():
-            facets[name][v] = next((p for p in places if kinds[p] == level), None)
+        here = located.get(node)
+        spot = tuple(sorted(set(here))) if here else ()
+        found = where.get(spot)
+        if found is None:
+            places = closure.of(spot)
+            communes = [p for p in spot if kinds[p] in _COMMUNE_KINDS]
+            levels = (
+                next((p for p in places if kinds[p] == level), None) for level in _LEVEL_FACETS.values()
+            )
+            found = where[spot] = (places, communes[0] if communes else None, *levels)
+        for column, value in zip(columns, found, strict=True):
+            column[v] = value
+        commune = found[1]
+        props = bulk.props.get(node, no_props)
         lat, lon = props.get("latitude"), props.get("longitude")
         if (lat is None or lon is None) and commune is not None:
-            at = bulk.props.get(commune, {})
+            at = bulk.props.get(commune, no_props)
             lat, lon = at.get("latitude"), at.get("longitude")
-        facets["latitude"][v], facets["longitude"][v] = lat, lon
-        facets["naf"][v] = min(sectors[node]) if node in sectors else None
-        facets["tranche"][v] = props.get("size_band")
-        facets["siret"][v] = props.get("siret")
-        facets["rome"][v] = tuple(sorted(set(offers.get(node, ()))))
-        facets["secteurs"][v] = tuple(sorted(set(sells.get(node, ()))))
+        lat_col[v], lon_col[v] = lat, lon
+        if props:
+            tranche_col[v] = props.get("size_band")
+            siret_col[v] = props.get("siret")
+        if node in sectors:
+            naf_col[v] = min(sectors[node])
+        if node in offers:
+            rome_col[v] = tuple(sorted(set(offers[node])))
+        if node in sells:
+            secteurs_col[v] = tuple(sorted(set(sells[node])))
         cited = bulk.sources.get(node, ())
-        facets["synthetic"][v] = bool(cited) and all(s in bulk.synthetic_sources for s in cited)
+        flag = synthetic.get(cited)
+        if flag is None:
+            flag = synthetic[cited] = bool(cited) and all(s in bulk.synthetic_sources for s in cited)
+        synthetic_col[v] = flag
 
     G = ig.Graph(n=n, directed=True)
     G.vs["name"] = list(ids)

@@ -21,7 +21,7 @@ from tests.conftest import aube_batch
 ON = date(2025, 1, 1)
 BY_PAGERANK_SPARQL = "SELECT ?o WHERE { ?o mlg:pagerank ?r } ORDER BY DESC(?r) ?o"
 BY_PAGERANK_CYPHER = (
-    "MATCH (o:Organisation) WHERE o.pagerank IS NOT NULL RETURN o.id AS o ORDER BY o.pagerank DESC, o.id"
+    "MATCH (o:Organisation) WHERE o.pagerank IS NOT NULL RETURN o.id AS id ORDER BY o.pagerank DESC, id"
 )
 
 
@@ -54,7 +54,7 @@ def test_sparql_and_cypher_order_by_pagerank_alike(
         store.upsert(aube_batch())
         write_metrics(store)
     by_sparql = [node_id(row["o"].value) for row in oxigraph_store.query(BY_PAGERANK_SPARQL)]
-    by_cypher = [r["o"] for r in neo4j_store.read(BY_PAGERANK_CYPHER)]
+    by_cypher = [r["id"] for r in neo4j_store.read(BY_PAGERANK_CYPHER)]
     ag = analytic_projection(oxigraph_store)
     table = network_metrics(ag)
     expected = sorted(table.ids, key=lambda n: (-table.columns["pagerank"][table.ids.index(n)], n))
