@@ -81,7 +81,9 @@ def register(app: typer.Typer) -> None:
                 help="recrutement, achat, sous-traitance, cotraitance, coentreprise ou mecenat.",
             ),
         ] = "achat",
-        rayon: Annotated[float | None, typer.Option("--rayon", help="Distance maximale en km.")] = None,
+        rayon: Annotated[
+            float | None, typer.Option("--radius", "--rayon", help="Distance maximale en km.")
+        ] = None,
         territoire: Annotated[
             str | None,
             typer.Option("--territoire", help="Commune ou département (commune:10387, departement:10)."),
@@ -90,7 +92,7 @@ def register(app: typer.Typer) -> None:
             list[str] | None,
             typer.Option("--type", help="Types d'organisation candidats (Entreprise, ACI…), répétable."),
         ] = None,
-        limite: Annotated[int, typer.Option("--limite", help="Nombre de candidats.")] = 20,
+        limite: Annotated[int, typer.Option("--limit", "--limite", help="Nombre de candidats.")] = 20,
         fmt: FormatOption = OutputFormat.TABLE,
         store: StoreOption = DEFAULT_STORE,
         neo4j: Neo4jOption = None,
@@ -169,8 +171,10 @@ def register(app: typer.Typer) -> None:
     def introductions(
         a: Annotated[str, typer.Argument(help="Qui cherche à être présenté (identifiant, SIRET ou nom).")],
         b: Annotated[str, typer.Argument(help="À qui (identifiant, SIRET ou nom).")],
-        sauts: Annotated[int, typer.Option("--sauts", help="Nombre maximal de liens du chemin.")] = 3,
-        limite: Annotated[int, typer.Option("--limite", help="Nombre de chemins.")] = 5,
+        sauts: Annotated[
+            int, typer.Option("--hops", "--sauts", help="Nombre maximal de liens du chemin.")
+        ] = 3,
+        limite: Annotated[int, typer.Option("--limit", "--limite", help="Nombre de chemins.")] = 5,
         fmt: FormatOption = OutputFormat.TABLE,
         store: StoreOption = DEFAULT_STORE,
         neo4j: Neo4jOption = None,
@@ -217,19 +221,22 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         lieu: Annotated[
-            str | None, typer.Option("--lieu", help="Lieu d'exécution : commune (commune:10387).")
+            str | None, typer.Option("--place", "--lieu", help="Lieu d'exécution : commune (commune:10387).")
         ] = None,
-        rayon: Annotated[float, typer.Option("--rayon", help="Distance maximale au lieu, en km.")] = 30.0,
+        rayon: Annotated[
+            float, typer.Option("--radius", "--rayon", help="Distance maximale au lieu, en km.")
+        ] = 30.0,
         territoire: Annotated[
             str | None, typer.Option("--territoire", help="Département ou commune (departement:10).")
         ] = None,
         entreprises: Annotated[
-            bool, typer.Option("--entreprises", help="Admettre aussi les entreprises ordinaires.")
+            bool,
+            typer.Option("--companies", "--entreprises", help="Admettre aussi les entreprises ordinaires."),
         ] = False,
         taille: Annotated[
-            int, typer.Option("--taille", help="Nombre maximal de membres d'un groupement.")
+            int, typer.Option("--size", "--taille", help="Nombre maximal de membres d'un groupement.")
         ] = 3,
-        limite: Annotated[int, typer.Option("--limite", help="Nombre de groupements.")] = 5,
+        limite: Annotated[int, typer.Option("--limit", "--limite", help="Nombre de groupements.")] = 5,
         fmt: FormatOption = OutputFormat.TABLE,
         store: StoreOption = DEFAULT_STORE,
         neo4j: Neo4jOption = None,

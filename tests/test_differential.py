@@ -24,7 +24,8 @@ from graph.neo4j_store import Neo4jStore, connect
 from graph.oxigraph_store import OxigraphStore
 from graph.store import GraphStore
 from loaders.case_studies import read_case_studies
-from loaders.synthetic import departement, generate, load_generated
+from loaders.pipeline import load_generated
+from loaders.synthetic import departement, generate
 from queries import paired
 from queries.paired import Backend
 from tests.conftest import aube_batch
@@ -66,7 +67,7 @@ def pair(
     """One dataset loaded into both stores (the Neo4j database emptied first)."""
     tmp = tmp_path_factory.getbasetemp() / "differential"
     tmp.mkdir(exist_ok=True)
-    rdf = OxigraphStore(tmp_path_factory.mktemp(f"rdf-{request.param}"))
+    rdf = OxigraphStore()
     driver = connect(neo4j_server)
     neo = Neo4jStore(driver)
     neo.clear()
@@ -235,7 +236,6 @@ def sectors_batch() -> Batch:
 def aube(store: GraphStore) -> Backend:
     store.upsert(aube_batch())
     store.upsert(sectors_batch())
-    assert isinstance(store, OxigraphStore | Neo4jStore)
     return store
 
 
