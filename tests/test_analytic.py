@@ -28,7 +28,8 @@ from graph.model import Batch, Edge, Node, Provenance, Subgraph
 from graph.neo4j_store import Neo4jStore, connect
 from graph.oxigraph_store import OxigraphStore
 from graph.store import GraphStore
-from loaders.synthetic import departement, generate, load_generated
+from loaders.pipeline import load_generated
+from loaders.synthetic import departement, generate
 from queries.analytics.metrics import metrics_batch, network_metrics
 from tests.conftest import aube_batch
 

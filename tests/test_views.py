@@ -20,7 +20,8 @@ from graph.analytic import AnalyticGraph, analytic_projection
 from graph.kinds import OrgKind, RelKind
 from graph.model import Batch, Edge, Node, Provenance
 from graph.oxigraph_store import OxigraphStore
-from loaders.synthetic import departement, generate, load_generated
+from loaders.pipeline import load_generated
+from loaders.synthetic import departement, generate
 from queries.club import club_view
 from queries.territory import territory_view
 from tests.conftest import aube_batch
