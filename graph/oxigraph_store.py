@@ -300,11 +300,11 @@ class OxigraphStore:
         The on-disk lock goes with the last reference to the pyoxigraph store, and an
         iterator a caller still holds (`quads()`) is one: collect them now.
         """
-        if self.path is None:  # in memory: no lock to release, nothing to flush
-            del self._store
-            return
-        self._store.flush()
+        if self.path is not None:  # in memory: no lock to release, nothing to flush
+            self._store.flush()
         del self._store
+        # and collect now, on this thread: a pyoxigraph iterator freed later on another
+        # thread (a web server's) raises "unsendable … dropped on another thread"
         gc.collect()
 
     def __enter__(self) -> OxigraphStore:
