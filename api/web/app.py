@@ -12,6 +12,7 @@ from api.web import (
     routes_actors,
     routes_catalogue,
     routes_cypher,
+    routes_docs,
     routes_export,
     routes_map,
     routes_partners,
@@ -43,7 +44,7 @@ def create_app(
         description=DESCRIPTION,
         version="1",
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,
         redoc_url=None,
     )
     app.state.services = Services(store, settings, neo4j)
@@ -56,6 +57,7 @@ def create_app(
         routes_export,
         routes_sparql,
         routes_cypher,
+        routes_docs,
     ):
         app.include_router(module.router)
     try:
