@@ -120,5 +120,3 @@ def test_the_server_refuses_a_write_the_check_did_not_see(aube: Neo4jStore) -> N
 def test_a_syntax_error_is_one_clear_error(aube: Neo4jStore) -> None:
     with pytest.raises(CypherError, match="Neo4j refused the query: Invalid input"):
         run_cypher(aube.driver, "MATCH (n RETURN n")
-
-
