@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from api.cli_web import register as register_web
 from api.formatting import OutputFormat, render
 from graph.oxigraph_store import OxigraphStore
+from graph.settings import settings
 from graph.store import GraphStore, StoreError
 from queries.sparql_select import SparqlError, select
 from queries.table import Table
@@ -25,7 +26,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-DEFAULT_STORE = Path(os.environ.get("MAILLAGE_STORE", "var/maillage.oxigraph"))
+SETTINGS = settings()
+DEFAULT_STORE = SETTINGS.store
 
 StoreOption = Annotated[
     Path,
@@ -76,11 +78,10 @@ def _open_graph(store: Path, neo4j: str | None) -> GraphStore:
     MAILLAGE_NEO4J_USER / MAILLAGE_NEO4J_PASSWORD)."""
     if neo4j is None:
         return _open(store)
-    from graph.neo4j_store import Neo4jStore, connect, settings_from_env
+    from graph.neo4j_store import Neo4jStore, connect
 
-    _, auth = settings_from_env()
     try:
-        return Neo4jStore(connect(neo4j, auth), owns_driver=True)
+        return Neo4jStore(connect(neo4j, SETTINGS.neo4j_auth), owns_driver=True)
     except StoreError as e:
         _fail(str(e))
         raise  # unreachable: _fail exits
@@ -257,22 +258,25 @@ def cypher(
     query: Annotated[str, typer.Argument(help="Requête Cypher en lecture seule, ou @fichier.cypher")],
     neo4j: Annotated[
         str, typer.Option("--neo4j", help="Adresse du serveur Neo4j.", envvar="MAILLAGE_NEO4J_URI")
-    ] = "bolt://127.0.0.1:7687",
+    ] = SETTINGS.neo4j_uri,
     fmt: Annotated[OutputFormat, typer.Option("--format", help="Format de sortie.")] = OutputFormat.TABLE,
-    limit: Annotated[int, typer.Option("--limit", help="Nombre maximal de lignes.")] = 1000,
-    timeout: Annotated[float, typer.Option("--timeout", help="Délai maximal, en secondes.")] = 30.0,
+    limit: Annotated[
+        int, typer.Option("--limit", help="Nombre maximal de lignes (env MAILLAGE_ROW_LIMIT).")
+    ] = SETTINGS.row_limit,
+    timeout: Annotated[
+        float, typer.Option("--timeout", help="Délai maximal, en secondes (env MAILLAGE_QUERY_TIMEOUT).")
+    ] = SETTINGS.query_timeout_s,
     param: Annotated[
         list[str] | None, typer.Option("--param", help="Paramètre $NOM de la requête : NOM=valeur JSON.")
     ] = None,
 ) -> None:
     """Exécuter une requête Cypher en lecture seule sur Neo4j (écritures refusées)."""
-    from graph.neo4j_store import connect, settings_from_env
+    from graph.neo4j_store import connect
     from queries.cypher_console import run_cypher
 
     text = _query_text(query)
-    _, auth = settings_from_env()
     try:
-        driver = connect(neo4j, auth)
+        driver = connect(neo4j, SETTINGS.neo4j_auth)
         try:
             result = run_cypher(
                 driver, text, params=_cypher_params(param or []), timeout_s=timeout, limit=limit
@@ -372,6 +376,8 @@ def demo(
 
 DEMO_FOCUS = "org:34267885100045-aci"  # Boutique Boulot, ACI in Troyes, member of the Aube club
 
+
+register_web(app)
 
 neo4j_app = typer.Typer(help="Serveur Neo4j local (Java 17 requis, sans Docker).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")

@@ -16,6 +16,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from graph.kinds import PlaceKind
 
 __all__ = [
     "family",
@@ -24,6 +28,7 @@ __all__ = [
     "local",
     "luhn_ok",
     "org_id",
+    "place_id",
     "slugify",
 ]
 
@@ -88,6 +93,16 @@ def slugify(text: str) -> str:
 
 def org_id(local_part: str) -> str:
     return f"org:{local_part}"
+
+
+def place_id(kind: PlaceKind, code: str) -> str:
+    """The node id of a place.
+
+    >>> from graph.kinds import PlaceKind
+    >>> place_id(PlaceKind.ARRONDISSEMENT, "75112")
+    'arrondissement:75112'
+    """
+    return f"{kind.id_family}:{code}"
 
 
 def family(node_id: str) -> str:

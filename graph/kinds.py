@@ -11,6 +11,7 @@ from enum import StrEnum
 __all__ = [
     "CodeKind",
     "GmeMode",
+    "KindFamily",
     "MemberRole",
     "NodeKind",
     "OrgKind",
@@ -18,6 +19,7 @@ __all__ = [
     "PartnershipType",
     "PlaceKind",
     "RelKind",
+    "kind_family",
     "node_kind",
 ]
 
@@ -159,6 +161,15 @@ class PlaceKind(StrEnum):
     def label(self) -> str:
         return _PLACE_LABELS[self]
 
+    @property
+    def id_family(self) -> str:
+        """The family prefix of this kind's node ids (see graph.ids).
+
+        >>> PlaceKind.ZONE_EMPLOI.id_family
+        'ze'
+        """
+        return _PLACE_ID_FAMILIES[self]
+
 
 _PLACE_LABELS: dict[PlaceKind, str] = {
     PlaceKind.COMMUNE: "Commune",
@@ -167,6 +178,16 @@ _PLACE_LABELS: dict[PlaceKind, str] = {
     PlaceKind.DEPARTEMENT: "Département",
     PlaceKind.REGION: "Région",
     PlaceKind.ZONE_EMPLOI: "Zone d'emploi",
+}
+
+# The id family each kind of place carries: `commune:10387`, `ze:2106`…
+_PLACE_ID_FAMILIES: dict[PlaceKind, str] = {
+    PlaceKind.COMMUNE: "commune",
+    PlaceKind.ARRONDISSEMENT: "arrondissement",
+    PlaceKind.EPCI: "epci",
+    PlaceKind.DEPARTEMENT: "departement",
+    PlaceKind.REGION: "region",
+    PlaceKind.ZONE_EMPLOI: "ze",
 }
 
 
@@ -213,6 +234,66 @@ def node_kind(value: str) -> NodeKind:
         except ValueError:
             continue
     raise ValueError(f"unknown node kind: {value!r}")
+
+
+class KindFamily(StrEnum):
+    """The families a reader tells apart at a glance (legends, filters, facets)."""
+
+    SIAE = "siae"
+    INCLUSIF = "inclusif"
+    ENTREPRISE = "entreprise"
+    COLLECTIF = "collectif"
+    PUBLIC = "public"
+    FINANCEUR = "financeur"
+    APPUI = "appui"
+    LIEU = "lieu"
+    CODE = "code"
+
+    @property
+    def label(self) -> str:
+        return _FAMILY_LABELS[self]
+
+
+_FAMILY_LABELS: dict[KindFamily, str] = {
+    KindFamily.SIAE: "SIAE (ACI, EI, AI, ETTI, EITI)",
+    KindFamily.INCLUSIF: "GEIQ, EA, ESAT, EBE",
+    KindFamily.ENTREPRISE: "Entreprises et associations",
+    KindFamily.COLLECTIF: "Clubs, PTCE, Fabriques, réseaux",
+    KindFamily.PUBLIC: "Acteurs publics",
+    KindFamily.FINANCEUR: "Financeurs",
+    KindFamily.APPUI: "Accompagnement, recherche, formation",
+    KindFamily.LIEU: "Territoires",
+    KindFamily.CODE: "Nomenclatures",
+}
+
+
+def kind_family(kind: NodeKind | str) -> KindFamily:
+    """The family of a node kind.
+
+    >>> kind_family("ACI") is kind_family(OrgKind.ETTI) is KindFamily.SIAE
+    True
+    >>> kind_family("Club"), kind_family(PlaceKind.COMMUNE), kind_family("Entreprise")
+    (<KindFamily.COLLECTIF: 'collectif'>, <KindFamily.LIEU: 'lieu'>, <KindFamily.ENTREPRISE: 'entreprise'>)
+    """
+    if not isinstance(kind, OrgKind | PlaceKind | CodeKind):
+        kind = node_kind(kind)
+    if isinstance(kind, PlaceKind):
+        return KindFamily.LIEU
+    if isinstance(kind, CodeKind):
+        return KindFamily.CODE
+    if kind in OrgKind.siae():
+        return KindFamily.SIAE
+    if kind in OrgKind.inclusive_employers():
+        return KindFamily.INCLUSIF
+    if kind in OrgKind.collectives():
+        return KindFamily.COLLECTIF
+    if kind in OrgKind.public_bodies():
+        return KindFamily.PUBLIC
+    if kind in {OrgKind.FONDATION, OrgKind.BANQUE, OrgKind.INVESTISSEUR}:
+        return KindFamily.FINANCEUR
+    if kind in {OrgKind.DLA, OrgKind.RECHERCHE, OrgKind.FORMATION}:
+        return KindFamily.APPUI
+    return KindFamily.ENTREPRISE
 
 
 class RelKind(StrEnum):

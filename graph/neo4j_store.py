@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -63,6 +62,7 @@ from graph.ids import family
 from graph.kinds import CodeKind, NodeKind, OrgKind, PlaceKind, RelKind, node_kind
 from graph.model import Batch, Counts, Edge, LoadReport, Node, PropValue, Provenance, Subgraph
 from graph.projection import project
+from graph.settings import DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_NEO4J_URI, Settings
 from graph.store import GraphStore, StoreError
 
 __all__ = [
@@ -76,7 +76,7 @@ __all__ = [
     "settings_from_env",
 ]
 
-DEFAULT_URI: Final = "bolt://127.0.0.1:7687"
+DEFAULT_URI: Final = DEFAULT_NEO4J_URI
 DEFAULT_DATABASE: Final = "neo4j"
 CHUNK_SIZE: Final = 5_000
 """Rows per `UNWIND` statement; one upsert sends as many statements as it needs, in one transaction."""
@@ -221,7 +221,10 @@ _WRITE_EDGES: Final = {rel: _for_rel(WRITE_EDGES_TEMPLATE, rel) for rel in RelKi
 
 
 def connect(
-    uri: str = DEFAULT_URI, auth: tuple[str, str] | None = None, *, timeout_s: float = 10.0
+    uri: str = DEFAULT_URI,
+    auth: tuple[str, str] | None = None,
+    *,
+    timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
 ) -> Driver:
     """A driver to the Neo4j server at `uri`, checked: it answers and accepts `auth`.
 
@@ -252,12 +255,8 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> tuple[str, tuple[
     >>> settings_from_env({})
     ('bolt://127.0.0.1:7687', None)
     """
-    values = os.environ if env is None else env
-    uri = values.get("MAILLAGE_NEO4J_URI") or DEFAULT_URI
-    password = values.get("MAILLAGE_NEO4J_PASSWORD")
-    if not password:
-        return uri, None
-    return uri, (values.get("MAILLAGE_NEO4J_USER") or "neo4j", password)
+    current = Settings.from_env(env)
+    return current.neo4j_uri, current.neo4j_auth
 
 
 def _reason(error: BaseException) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -157,6 +157,36 @@ class OxigraphStore:
 
     def quads(self) -> Iterator[Quad]:
         return iter(self._store)
+
+    def query_dataset(
+        self,
+        sparql: str,
+        *,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        union: bool = False,
+        base_iri: str | None = None,
+    ) -> Any:
+        """A SPARQL query over the dataset the SPARQL Protocol names: `default_graphs`
+        merged as the default graph (empty list: empty), `named_graphs` as the only named
+        graphs. With neither, the query's own FROM and FROM NAMED, else the union of all
+        graphs when `union`, else the store's default graph. Relative IRIs resolve
+        against `base_iri`."""
+        return self._store.query(
+            sparql,
+            default_graph=[NamedNode(g) for g in default_graphs] if default_graphs is not None else None,
+            named_graphs=[NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
+            use_default_graph_as_union=union,
+            base_iri=base_iri,
+            prefixes=PREFIXES,
+        )
+
+    def quads_for_pattern(
+        self, subject: Any = None, predicate: Any = None, obj: Any = None, graph: Any = None
+    ) -> Iterator[Quad]:
+        """The quads matching a pattern (None matches anything), read from the indexes
+        without a SPARQL query: the fast path for scans of one predicate."""
+        return iter(self._store.quads_for_pattern(subject, predicate, obj, graph))
 
     def __len__(self) -> int:
         return len(self._store)

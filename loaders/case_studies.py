@@ -34,15 +34,6 @@ DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "cas-du-guide.t
 Table = Mapping[str, object]
 _E = TypeVar("_E", OrgKind, PlaceKind, RelKind, PartnershipType, MemberRole, GmeMode)
 
-# The id family each kind of place must carry (see graph.ids).
-_PLACE_FAMILY: dict[PlaceKind, str] = {
-    PlaceKind.COMMUNE: "commune",
-    PlaceKind.ARRONDISSEMENT: "arrondissement",
-    PlaceKind.EPCI: "epci",
-    PlaceKind.DEPARTEMENT: "departement",
-    PlaceKind.REGION: "region",
-    PlaceKind.ZONE_EMPLOI: "ze",
-}
 _WITH_COORDINATES = frozenset({PlaceKind.COMMUNE, PlaceKind.ARRONDISSEMENT})
 
 _DATASET_FIELDS = frozenset({"source", "title", "date", "synthetic"})
@@ -192,7 +183,7 @@ def _places(entries: Sequence[Table], seen: dict[str, str]) -> tuple[list[Node],
         _check_fields(entry, _PLACE_FIELDS, where)
         node_id = _req_text(entry, "id", where)
         kind = _enum_value(PlaceKind, _required(entry, "kind", where), "kind", where)
-        family = _PLACE_FAMILY[kind]
+        family = kind.id_family
         if not node_id.startswith(family + ":") or node_id == family + ":":
             raise where.error("id", f"a {kind.value} id must read '{family}:…', got {node_id!r}")
         _claim(node_id, "id", where, seen)

@@ -40,7 +40,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from graph.ids import slugify
+from graph.geo import distance_km
+from graph.ids import place_id, slugify
 from graph.kinds import PlaceKind, RelKind
 from graph.model import Batch, Edge, Node, PropValue, Rejection
 from loaders.base import LoaderOutput
@@ -59,28 +60,11 @@ __all__ = [
     "zones_emploi_output",
 ]
 
-_FAMILY: Final[Mapping[PlaceKind, str]] = {
-    PlaceKind.COMMUNE: "commune",
-    PlaceKind.ARRONDISSEMENT: "arrondissement",
-    PlaceKind.EPCI: "epci",
-    PlaceKind.DEPARTEMENT: "departement",
-    PlaceKind.REGION: "region",
-    PlaceKind.ZONE_EMPLOI: "ze",
-}
 _IN_SCOPE: Final = frozenset({"metro", "drom"})
 _COM_REASON: Final = "collectivité d'outre-mer (zone com), not a département or région: its communes are kept"
 _CURRENT: Final = "commune-actuelle"
 _ARRONDISSEMENT: Final = "arrondissement-municipal"
 _FORMER_TYPES: Final = frozenset({"commune-deleguee", "commune-associee"})
-
-
-def place_id(kind: PlaceKind, code: str) -> str:
-    """The node id of a place.
-
-    >>> place_id(PlaceKind.ARRONDISSEMENT, "75112")
-    'arrondissement:75112'
-    """
-    return f"{_FAMILY[kind]}:{code}"
 
 
 _DROPPED_TOKENS: Final = frozenset({"cedex", "cedex1", "cs", "bp"})
@@ -119,13 +103,6 @@ _CELL: Final = 0.5  # degrees, for the centroid grid
 
 def _cell(latitude: float, longitude: float) -> tuple[int, int]:
     return (math.floor(latitude / _CELL), math.floor(longitude / _CELL))
-
-
-def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +175,7 @@ class CommuneIndex:
         for dr in (-1, 0, 1):
             for dc in (-1, 0, 1):
                 for code, lat, lon in self.grid.get((row + dr, col + dc), ()):
-                    d = _km(latitude, longitude, lat, lon)
+                    d = distance_km(latitude, longitude, lat, lon)
                     if best is None or (d, code) < best:
                         best = (d, code)
         if best is None or best[0] > max_km:

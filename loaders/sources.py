@@ -6,15 +6,15 @@ with the line each object starts on, CSV files whose columns are checked before
 any row is read. A file that cannot be read raises `LoaderError` before anything
 is written.
 
-The data directory is `../shared/data` relative to the repository root, unless the
-environment variable `MAILLAGE_DATA` names another one.
+The data directory is the setting `data_dir` of graph.settings: `../shared/data`
+relative to the repository root, unless the environment variable `MAILLAGE_DATA`
+names another one.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from graph.model import Provenance, Rejection
+from graph.settings import settings
 from loaders.base import LoaderError
 
 __all__ = [
@@ -37,14 +38,7 @@ __all__ = [
 ]
 
 
-def _shared_data() -> Path:
-    override = os.environ.get("MAILLAGE_DATA")
-    if override:
-        return Path(override)
-    return Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
-SHARED_DATA: Final[Path] = _shared_data()
+SHARED_DATA: Final[Path] = settings().data_dir  # read once, at import (see graph.settings)
 
 
 def data_path(relative: str) -> Path:

@@ -10,7 +10,6 @@ paired questions are also checked against answers computed by hand.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from graph.geo import distance_km, equirectangular_km
 from graph.kinds import CodeKind, OrgKind, PlaceKind, RelKind
 from graph.model import Batch, Edge, Node, Provenance, Subgraph
 from graph.neo4j_store import Neo4jStore, connect
@@ -258,20 +258,6 @@ def test_partners_and_forms_by_hand(aube: Backend) -> None:
     assert paired.partners_of(aube, "org:isolee") == []
 
 
-def equirectangular_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    (lat1, lon1), (lat2, lon2) = a, b
-    phi = math.radians((lat1 + lat2) / 2)
-    x = math.radians(lon2 - lon1) * math.cos(phi)
-    y = math.radians(lat2 - lat1)
-    return 6371.0 * math.hypot(x, y)
-
-
-def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    (lat1, lon1), (lat2, lon2) = (tuple(map(math.radians, p)) for p in (a, b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
-
-
 TROYES, ROMILLY = (48.2973, 4.0744), (48.5167, 3.7267)
 
 
@@ -287,8 +273,8 @@ def test_siae_distance_is_the_equirectangular_one(aube: Backend) -> None:
     rows = paired.siae_near_commune(aube, "commune:10323", km=40.0)
     assert [(org, kind) for org, kind, _ in rows] == [("org:boutique-boulot", "ACI"), ("org:ei-troyes", "EI")]
     km = rows[0][2]
-    assert km == pytest.approx(equirectangular_km(ROMILLY, TROYES), abs=0.001)
-    assert km == pytest.approx(haversine_km(ROMILLY, TROYES), rel=1e-4)
+    assert km == pytest.approx(equirectangular_km(*ROMILLY, *TROYES), abs=0.001)
+    assert km == pytest.approx(distance_km(*ROMILLY, *TROYES), rel=1e-4)
     # by hand: Δφ = 0.2194° → 24.40 km, Δλ·cos φm = 0.3477° × 0.6638 → 25.66 km, √(24.40² + 25.66²)
     assert km == pytest.approx(35.41, abs=0.01)
 

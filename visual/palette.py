@@ -1,54 +1,23 @@
-"""Colours and French labels for drawing: computed once, passed to the drawing code."""
+"""Colours and French labels for drawing: computed once, passed to the drawing code.
+The kind families themselves live in graph.kinds."""
 
 from __future__ import annotations
 
-from graph.kinds import CodeKind, NodeKind, OrgKind, PartnershipType, PlaceKind, RelKind, node_kind
+from graph.kinds import KindFamily, PartnershipType, RelKind, kind_family, node_kind
 
 __all__ = ["kind_colour", "kind_label", "relation_label", "LEGEND"]
 
-_FAMILY_COLOURS: dict[str, str] = {
-    "siae": "#d1495b",
-    "inclusif": "#edae49",
-    "entreprise": "#00798c",
-    "collectif": "#6a4c93",
-    "public": "#30638e",
-    "financeur": "#3c896d",
-    "appui": "#8d6a9f",
-    "lieu": "#9aa5b1",
-    "code": "#c9b79c",
+_FAMILY_COLOURS: dict[KindFamily, str] = {
+    KindFamily.SIAE: "#d1495b",
+    KindFamily.INCLUSIF: "#edae49",
+    KindFamily.ENTREPRISE: "#00798c",
+    KindFamily.COLLECTIF: "#6a4c93",
+    KindFamily.PUBLIC: "#30638e",
+    KindFamily.FINANCEUR: "#3c896d",
+    KindFamily.APPUI: "#8d6a9f",
+    KindFamily.LIEU: "#9aa5b1",
+    KindFamily.CODE: "#c9b79c",
 }
-
-_LEGEND_LABELS: dict[str, str] = {
-    "siae": "SIAE (ACI, EI, AI, ETTI, EITI)",
-    "inclusif": "GEIQ, EA, ESAT, EBE",
-    "entreprise": "Entreprises et associations",
-    "collectif": "Clubs, PTCE, Fabriques, réseaux",
-    "public": "Acteurs publics",
-    "financeur": "Financeurs",
-    "appui": "Accompagnement, recherche, formation",
-    "lieu": "Territoires",
-    "code": "Nomenclatures",
-}
-
-
-def _family(kind: NodeKind) -> str:
-    if isinstance(kind, PlaceKind):
-        return "lieu"
-    if isinstance(kind, CodeKind):
-        return "code"
-    if kind in OrgKind.siae():
-        return "siae"
-    if kind in OrgKind.inclusive_employers():
-        return "inclusif"
-    if kind in OrgKind.collectives():
-        return "collectif"
-    if kind in OrgKind.public_bodies():
-        return "public"
-    if kind in {OrgKind.FONDATION, OrgKind.BANQUE, OrgKind.INVESTISSEUR}:
-        return "financeur"
-    if kind in {OrgKind.DLA, OrgKind.RECHERCHE, OrgKind.FORMATION}:
-        return "appui"
-    return "entreprise"
 
 
 def kind_colour(kind: str) -> str:
@@ -59,7 +28,7 @@ def kind_colour(kind: str) -> str:
     >>> kind_colour("Club") == kind_colour("ACI")
     False
     """
-    return _FAMILY_COLOURS[_family(node_kind(kind))]
+    return _FAMILY_COLOURS[kind_family(kind)]
 
 
 def kind_label(kind: str) -> str:
@@ -85,5 +54,5 @@ def relation_label(rel: str, partnership_type: str | None = None) -> str:
 
 
 LEGEND: tuple[tuple[str, str], ...] = tuple(
-    (_LEGEND_LABELS[family], colour) for family, colour in _FAMILY_COLOURS.items()
+    (family.label, colour) for family, colour in _FAMILY_COLOURS.items()
 )

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Final, TypeVar
 
+from graph.geo import distance_km
 from graph.ids import is_valid_siret, slugify
 from graph.kinds import MemberRole, OrgKind
 from loaders.formats import club_id, fabrique_id, ptce_id
 from loaders.generic_csv import organisation_id
 from loaders.synthetic.companies import BAND_ORDER, Company, SiretFactory
-from loaders.synthetic.reference import Place, Reference, Structure, haversine_km
+from loaders.synthetic.reference import Place, Reference, Structure
 
 __all__ = [
     "Club",
@@ -351,7 +352,7 @@ class _Nearby:
         return [
             c
             for c in self.companies.get(place.departement, [])
-            if haversine_km(place.latitude, place.longitude, c.place.latitude, c.place.longitude) <= radius_km
+            if distance_km(place.latitude, place.longitude, c.place.latitude, c.place.longitude) <= radius_km
         ]
 
     def structures_near(self, place: Place, kinds: frozenset[OrgKind]) -> list[Structure]:
@@ -360,7 +361,7 @@ class _Nearby:
         return sorted(
             found,
             key=lambda s: (
-                haversine_km(place.latitude, place.longitude, s.latitude or 0.0, s.longitude or 0.0),
+                distance_km(place.latitude, place.longitude, s.latitude or 0.0, s.longitude or 0.0),
                 s.node_id,
             ),
         )

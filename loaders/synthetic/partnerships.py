@@ -32,9 +32,10 @@ from datetime import date, timedelta
 from itertools import accumulate
 from typing import Any, Final
 
+from graph.geo import haversine_radians_km
 from graph.kinds import OrgKind, PartnershipType
 from loaders.synthetic.companies import Company
-from loaders.synthetic.reference import EARTH_RADIUS_KM, Place, Structure
+from loaders.synthetic.reference import Place, Structure
 
 __all__ = [
     "AFFINITY",
@@ -211,7 +212,7 @@ def draw_partnerships(
         }
         for kind, table in AFFINITY.items()
     }
-    # places on a grid, with their coordinates in radians for an inlined haversine
+    # places on a grid, with their coordinates in radians for `haversine_radians_km`
     grid: dict[tuple[int, int], list[tuple[Place, float, float, float]]] = defaultdict(list)
     for code in sorted(places):
         p = places[code]
@@ -255,9 +256,7 @@ def draw_partnerships(
                 for place, phi2, lam2, cos_phi2 in grid.get((row + dr, col + dc), ()):
                     if abs(place.latitude - lat) > dlat or abs(place.longitude - lon) > dlon:
                         continue
-                    # haversine, as in `haversine_km`
-                    h = math.sin((phi2 - phi) / 2) ** 2 + cos_phi * cos_phi2 * math.sin((lam2 - lam) / 2) ** 2
-                    d = 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+                    d = haversine_radians_km(phi, lam, cos_phi, phi2, lam2, cos_phi2)
                     if d > rule.radius_km:
                         continue
                     distance[place.code] = d

@@ -9,12 +9,10 @@ sees exactly what the graph will hold.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
 
 from graph.ids import local
 from graph.kinds import CodeKind, OrgKind, PlaceKind, RelKind
@@ -25,25 +23,9 @@ __all__ = [
     "Place",
     "Reference",
     "Structure",
-    "haversine_km",
     "reference_from_outputs",
     "read_reference",
 ]
-
-EARTH_RADIUS_KM: Final = 6371.0088
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in kilometres.
-
-    >>> round(haversine_km(48.2973, 4.0744, 48.5167, 3.7267), 1)  # Troyes → Romilly
-    35.4
-    """
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
-
 
 @dataclass(frozen=True, slots=True)
 class Place:

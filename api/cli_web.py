@@ -1,0 +1,45 @@
+"""`maillage serve`: the web explorer and its API.
+
+No `from __future__ import annotations` here: typer reads the options' annotations,
+which name objects of api.cli imported inside `register`."""
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["register"]
+
+
+def register(app: typer.Typer) -> None:
+    from api.cli import DEFAULT_STORE, Neo4jOption, StoreOption, _fail, _open
+
+    @app.command()
+    def serve(
+        store: StoreOption = DEFAULT_STORE,
+        neo4j: Neo4jOption = None,
+        host: Annotated[str, typer.Option("--host", help="Adresse d'écoute.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option("--port", help="Port d'écoute.")] = 8000,
+    ) -> None:
+        """Servir l'explorateur web et son API (REST /api/v1, SPARQL /sparql, Cypher /cypher
+        si Neo4j est donné) jusqu'à Ctrl-C."""
+        import uvicorn
+
+        from api.web.app import create_app
+
+        if not Path(store).exists():
+            _fail(f"aucun magasin dans {store} : lancer d'abord « maillage load » ou « maillage demo »")
+        driver = None
+        if neo4j is not None:
+            from graph.neo4j_store import connect, settings_from_env
+
+            _, auth = settings_from_env()
+            driver = connect(neo4j, auth)
+        graph = _open(store)
+        try:
+            typer.echo(f"explorateur : http://{host}:{port}/  (API : http://{host}:{port}/api/v1/docs)")
+            uvicorn.run(create_app(graph, neo4j=driver), host=host, port=port, log_level="warning")
+        finally:
+            graph.close()
+            if driver is not None:
+                driver.close()

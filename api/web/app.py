@@ -1,0 +1,45 @@
+"""The app factory: REST API, SPARQL and Cypher endpoints, and the pages when present."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from fastapi import FastAPI
+
+from api.web import problems, routes_actors, routes_catalogue, routes_sparql
+from api.web.services import Services
+from api.web.settings import WebSettings
+from graph.oxigraph_store import OxigraphStore
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """Explorer le maillage territorial de l'inclusion : SIAE, entreprises, clubs,
+PTCE, réseaux, lieux et codes. Les erreurs sont des documents `application/problem+json`
+(RFC 9457) en français ; les listes sont paginées (`page`, `per_page`)."""
+
+
+def create_app(
+    store: OxigraphStore, *, neo4j: Any | None = None, settings: WebSettings | None = None
+) -> FastAPI:
+    """The web app over `store` (the embedded store), with /cypher when a Neo4j driver is given."""
+    app = FastAPI(
+        title="maillage",
+        description=DESCRIPTION,
+        version="1",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    app.state.services = Services(store, settings or WebSettings(), neo4j)
+    problems.install(app)
+    for module in (routes_catalogue, routes_actors, routes_sparql):
+        app.include_router(module.router)
+    try:
+        pages = importlib.import_module("api.web.pages")
+    except ModuleNotFoundError as e:
+        if e.name != "api.web.pages":
+            raise
+    else:
+        app.include_router(pages.router)
+    return app

@@ -1,0 +1,99 @@
+"""Datasets and search."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from api.web.problems import Problem
+from api.web.schemas import DatasetOut, Page, SearchItem, famille_of, paginate
+from api.web.services import Services, services
+from graph.kinds import node_kind
+from queries.search import Hit, SearchIndex
+
+__all__ = ["router", "search_item"]
+
+router = APIRouter(prefix="/api/v1", tags=["catalogue"])
+
+Svc = Annotated[Services, Depends(services)]
+PageQ = Annotated[int, Query(ge=1, description="Numéro de page (à partir de 1).")]
+PerPageQ = Annotated[int, Query(ge=1, le=200, description="Éléments par page (200 au plus).")]
+
+
+@router.get("/datasets", response_model=Page[DatasetOut], summary="Jeux de données chargés")
+def datasets(svc: Svc, page: PageQ = 1, per_page: PerPageQ = 50) -> Page[DatasetOut]:
+    """Chaque jeu de données du magasin : identifiant, titre, date, drapeau synthétique."""
+    rows = [
+        DatasetOut(id=p.source, title=p.title or p.source, date=p.date, synthetic=p.synthetic)
+        for p in svc.store.datasets()
+    ]
+    return paginate(rows, page, per_page)
+
+
+def search_item(index: SearchIndex, hit: Hit) -> SearchItem:
+    entry = hit.entry
+    commune = index.get(entry.commune) if entry.commune else None
+    departement = next((t for t in sorted(entry.territories) if t.startswith("departement:")), None)
+    if departement is None and entry.id.startswith("departement:"):
+        departement = entry.id
+    return SearchItem(
+        id=entry.id,
+        name=entry.name,
+        kind=entry.kind.value,
+        kind_label=entry.kind.label,
+        famille=famille_of(entry.kind),
+        commune=entry.commune,
+        commune_name=commune.name if commune else None,
+        departement=departement,
+        siret=entry.siret,
+        latitude=entry.latitude,
+        longitude=entry.longitude,
+        score=hit.score,
+        distance_km=hit.distance_km,
+        synthetic=entry.synthetic,
+    )
+
+
+@router.get("/search", response_model=Page[SearchItem], summary="Rechercher acteurs et lieux")
+def search(
+    svc: Svc,
+    q: Annotated[str, Query(description="Nom (accents et fautes de frappe tolérés) ou SIRET/SIREN.")] = "",
+    kind: Annotated[
+        list[str] | None, Query(description="Type(s) de nœud : ACI, Entreprise, Commune…")
+    ] = None,
+    territoire: Annotated[
+        str | None, Query(description="Lieu à n'importe quel niveau : commune:…, epci:…, departement:10…")
+    ] = None,
+    lat: Annotated[float | None, Query(ge=-90, le=90, description="Latitude du centre.")] = None,
+    lon: Annotated[float | None, Query(ge=-180, le=180, description="Longitude du centre.")] = None,
+    rayon_km: Annotated[float | None, Query(gt=0, le=1000, description="Rayon autour du centre.")] = None,
+    famille: Annotated[Literal["org", "place"] | None, Query(description="Acteurs ou lieux.")] = None,
+    page: PageQ = 1,
+    per_page: PerPageQ = 20,
+) -> Page[SearchItem]:
+    """Acteurs et lieux dont le nom contient chaque mot de `q`, filtrés par type,
+    territoire et distance, les meilleurs d'abord."""
+    for value in kind or ():
+        try:
+            node_kind(value)
+        except ValueError:
+            raise Problem(422, f"paramètre « kind » : type inconnu « {value} »") from None
+    if (lat is None) != (lon is None):
+        raise Problem(422, "paramètres « lat » et « lon » : donner les deux ou aucun")
+    if rayon_km is not None and lat is None:
+        raise Problem(422, "paramètre « rayon_km » : donner aussi « lat » et « lon »")
+    index = svc.index()
+    if territoire is not None and index.get(territoire) is None:
+        raise Problem(404, f"territoire inconnu : {territoire}")
+    hits = index.search(
+        q,
+        kinds=kind or (),
+        famille=famille,
+        territory=territoire,
+        near=(lat, lon) if lat is not None and lon is not None else None,
+        radius_km=rayon_km,
+    )
+    start = (page - 1) * per_page
+    items = [search_item(index, h) for h in hits[start : start + per_page]]
+    return Page[SearchItem](items=items, total=len(hits), page=page, per_page=per_page)

@@ -1,0 +1,67 @@
+"""Distances on the Earth: one function per formula, used by every loader, query and test.
+
+- `distance_km` is *the* distance of the project: the haversine great-circle distance
+  on a sphere of the Earth's mean radius. Loaders (nearest commune centroid) and the
+  generator (clubs, partnerships within a radius) use it.
+- `equirectangular_km` is the approximation the paired SPARQL and Cypher questions
+  compute (`queries/sparql/siae_near_commune.rq`, see docs/neo4j.md): SPARQL has no
+  trigonometry, so the query's definition of "within N km" is this formula, with
+  R = 6371 km. Under 0.01 % from `distance_km` at 35 km.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "QUERY_EARTH_RADIUS_KM",
+    "distance_km",
+    "equirectangular_km",
+    "haversine_radians_km",
+]
+
+EARTH_RADIUS_KM: Final = 6371.0088  # IUGG mean radius
+QUERY_EARTH_RADIUS_KM: Final = 6371.0  # the radius written in the paired queries
+
+
+def haversine_radians_km(
+    phi1: float, lam1: float, cos_phi1: float, phi2: float, lam2: float, cos_phi2: float
+) -> float:
+    """The haversine distance between two points given in radians, with the cosines of
+    their latitudes (precomputed by callers that measure one point against many).
+
+    >>> p, q = (math.radians(48.2973), math.radians(4.0744)), (math.radians(48.5167), math.radians(3.7267))
+    >>> round(haversine_radians_km(p[0], p[1], math.cos(p[0]), q[0], q[1], math.cos(q[0])), 1)
+    35.4
+    """
+    h = math.sin((phi2 - phi1) / 2) ** 2 + cos_phi1 * cos_phi2 * math.sin((lam2 - lam1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle (haversine) distance in km between two points in degrees.
+
+    >>> round(distance_km(48.2973, 4.0744, 48.5167, 3.7267), 1)  # Troyes → Romilly-sur-Seine
+    35.4
+    >>> distance_km(48.0, 4.0, 48.0, 4.0)
+    0.0
+    """
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    return haversine_radians_km(
+        phi1, math.radians(lon1), math.cos(phi1), phi2, math.radians(lon2), math.cos(phi2)
+    )
+
+
+def equirectangular_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The equirectangular distance in km the paired SPARQL/Cypher questions compute:
+    φm the mean latitude, x = Δλ·cos φm, y = Δφ, d = R·√(x² + y²), R = 6371 km.
+
+    >>> round(equirectangular_km(48.5167, 3.7267, 48.2973, 4.0744), 2)
+    35.41
+    """
+    phi = math.radians((lat1 + lat2) / 2)
+    x = math.radians(lon2 - lon1) * math.cos(phi)
+    y = math.radians(lat2 - lat1)
+    return QUERY_EARTH_RADIUS_KM * math.hypot(x, y)

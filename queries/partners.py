@@ -1,0 +1,630 @@
+"""Partner candidates with their reasons: whom an SIAE should approach, for what, and
+why — or, the other way round, which SIAE a company or a buyer should approach.
+
+The scorer is log-linear and small: each candidate's score is the sum of the
+contributions below, each shown to the user as a reason with its weight (its
+contribution) and the graph facts it rests on. `docs/recommandation.md` documents the
+weights and how they were chosen.
+
+| reason | contribution |
+|---|---|
+| distance d km | -d / `DISTANCE_SCALE_KM` |
+| sector propensity learned from the graph's partnerships | `W_PROPENSITY` x log(lift) |
+| activity fit by the correspondence tables | `W_FIT` |
+| shared club, PTCE, Fabrique or group (each, at most 2) | `W_COLLECTIVE` |
+| shared network (each, at most 2) | `W_NETWORK` |
+| common partners (resource allocation) | `W_COMMON` x min(RA, 2) |
+| size band (recrutement, mécénat, coentreprise) | `W_SIZE` x size value |
+
+The recommender reads the store's graph only: never the synthetic generator's rule
+nor its ground-truth file (see `docs/recommandation.md`).
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Final
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from graph.geo import EARTH_RADIUS_KM
+from graph.kinds import OrgKind, PartnershipType, RelKind
+from queries.correspondences import Correspondences, correspondences, naf_division, naf_section
+from queries.linkpred import adjacency_from_edges
+from queries.org_network import PartnerNetwork
+
+__all__ = [
+    "AmbiguousActor",
+    "Candidate",
+    "Objective",
+    "PartnerIndex",
+    "Reason",
+    "UnknownActor",
+    "cached_index",
+    "partner_candidates",
+    "partner_index",
+    "resolve_actor",
+]
+
+DISTANCE_SCALE_KM: Final = 10.0
+W_PROPENSITY: Final = 1.0
+W_FIT: Final = 0.7
+W_COLLECTIVE: Final = 1.0
+W_NETWORK: Final = 0.3
+W_COMMON: Final = 0.5
+W_SIZE: Final = 0.5
+PRIOR_STRENGTH: Final = 2.0  # pseudo-partnerships pulling a lift towards the broader one (then 1)
+
+_T = PartnershipType
+
+
+class Objective(StrEnum):
+    """What the partnership is for (the guide's partnership forms)."""
+
+    RECRUTEMENT = "recrutement"
+    ACHAT = "achat"
+    SOUS_TRAITANCE = "sous-traitance"
+    COTRAITANCE = "cotraitance"
+    COENTREPRISE = "coentreprise"
+    MECENAT = "mecenat"
+
+    @property
+    def types(self) -> frozenset[PartnershipType]:
+        """The partnership types that realise this objective."""
+        return _TYPES[self]
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @classmethod
+    def of_type(cls, partnership: PartnershipType) -> Objective | None:
+        return next((o for o in cls if partnership in o.types), None)
+
+
+_TYPES: Final[Mapping[Objective, frozenset[PartnershipType]]] = {
+    Objective.RECRUTEMENT: frozenset({_T.RECRUTEMENT, _T.PMSMP, _T.MISE_A_DISPOSITION}),
+    Objective.ACHAT: frozenset({_T.ACHAT_RESPONSABLE}),
+    Objective.SOUS_TRAITANCE: frozenset({_T.SOUS_TRAITANCE}),
+    Objective.COTRAITANCE: frozenset({_T.COTRAITANCE}),
+    Objective.COENTREPRISE: frozenset({_T.JVS, _T.COCONSTRUCTION}),
+    Objective.MECENAT: frozenset({_T.MECENAT_FINANCIER, _T.MECENAT_COMPETENCES, _T.MECENAT_NATURE}),
+}
+_LABELS: Final[Mapping[Objective, str]] = {
+    Objective.RECRUTEMENT: "recrutement",
+    Objective.ACHAT: "achat responsable",
+    Objective.SOUS_TRAITANCE: "sous-traitance",
+    Objective.COTRAITANCE: "cotraitance",
+    Objective.COENTREPRISE: "coentreprise",
+    Objective.MECENAT: "mécénat",
+}
+
+INCLUSIVE: Final = frozenset(k.value for k in OrgKind.inclusive_employers())
+COMPANY: Final = frozenset({OrgKind.ENTREPRISE.value})
+PUBLIC_BUYERS: Final = frozenset(k.value for k in OrgKind.public_bodies()) | {"AcheteurPublic"}
+SPONSORS: Final = frozenset({OrgKind.FONDATION.value, OrgKind.BANQUE.value, OrgKind.INVESTISSEUR.value})
+STRONG_COLLECTIVES: Final = frozenset(
+    {OrgKind.CLUB.value, OrgKind.PTCE.value, OrgKind.FABRIQUE.value, OrgKind.GROUPE.value}
+)
+NETWORKS: Final = frozenset(
+    {OrgKind.RESEAU.value, OrgKind.DELEGATION_REGIONALE.value, OrgKind.INTER_RESEAU.value}
+)
+_SIZE_VALUE: Final[Mapping[str, float]] = {
+    "00": 0.0, "01": 0.1, "02": 0.2, "03": 0.3, "11": 0.5, "12": 0.6, "21": 0.8, "22": 0.9,
+    "31": 1.0, "32": 1.0, "41": 1.0, "42": 1.0, "51": 1.0, "52": 1.0, "53": 1.0,
+}  # fmt: skip
+_SIZE_LABEL: Final[Mapping[str, str]] = {
+    "00": "0 salarié", "01": "1 ou 2 salariés", "02": "3 à 5 salariés", "03": "6 à 9 salariés",
+    "11": "10 à 19 salariés", "12": "20 à 49 salariés", "21": "50 à 99 salariés",
+    "22": "100 à 199 salariés", "31": "200 à 249 salariés", "32": "250 à 499 salariés",
+    "41": "500 à 999 salariés", "42": "1 000 à 1 999 salariés", "51": "2 000 à 4 999 salariés",
+    "52": "5 000 à 9 999 salariés", "53": "10 000 salariés et plus",
+}  # fmt: skip
+_SIZED: Final = frozenset({Objective.RECRUTEMENT, Objective.MECENAT, Objective.COENTREPRISE})
+
+
+class UnknownActor(LookupError):
+    """No organisation answers to this id, SIRET or name."""
+
+
+class AmbiguousActor(LookupError):
+    """Several organisations answer to this name: `matches` lists them (id, name, kind)."""
+
+    def __init__(self, text: str, matches: Sequence[tuple[str, str, str]]) -> None:
+        super().__init__(f"{len(matches)} organisations portent ce nom : {text}")
+        self.matches = tuple(matches)
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """One reason a candidate is there, in French, with its contribution to the score
+    and the graph facts (`source REL target`) and datasets it rests on."""
+
+    text: str
+    weight: float
+    facts: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    id: str
+    name: str
+    kind: str
+    score: float
+    distance_km: float | None
+    reasons: tuple[Reason, ...]
+    commune: str | None = None
+    naf: str | None = None
+
+
+def _fold(text: str) -> str:
+    return " ".join(
+        unicodedata.normalize("NFKD", text)
+        .encode("ascii", "ignore")
+        .decode()
+        .lower()
+        .replace("-", " ")
+        .split()
+    )
+
+
+def resolve_actor(network: PartnerNetwork, text: str) -> str:
+    """The id of the organisation named by `text`: an id, a SIRET, or a name (exact,
+    then contained, ignoring case and accents). Raises `UnknownActor`, or
+    `AmbiguousActor` listing the matches."""
+    if text in network.index:
+        return text
+    if f"org:{text}" in network.index:
+        return f"org:{text}"
+    digits = text.replace(" ", "")
+    if digits.isdigit():
+        by_siret = [i for i, s in enumerate(network.facets["siret"]) if s == digits]
+        if len(by_siret) == 1:
+            return network.ids[by_siret[0]]
+        if by_siret:
+            raise AmbiguousActor(text, [_describe(network, i) for i in by_siret])
+    wanted = _fold(text)
+    labels = [_fold(str(label)) for label in network.graph.vs["label"]]
+    exact = [i for i, label in enumerate(labels) if label == wanted]
+    found = exact or [i for i, label in enumerate(labels) if wanted and wanted in label]
+    if len(found) == 1:
+        return network.ids[found[0]]
+    if found:
+        raise AmbiguousActor(text, [_describe(network, i) for i in found])
+    raise UnknownActor(f"aucune organisation ne correspond à « {text} » (identifiant, SIRET ou nom)")
+
+
+def _describe(network: PartnerNetwork, i: int) -> tuple[str, str, str]:
+    vertex = network.graph.vs[i]
+    return network.ids[i], str(vertex["label"]), str(vertex["kind"])
+
+
+@dataclass(eq=False)
+class PartnerIndex:
+    """Everything the scorer needs, computed once per network."""
+
+    network: PartnerNetwork
+    tables: Correspondences
+    kinds: NDArray[np.str_]
+    latitude: NDArray[np.float64]
+    longitude: NDArray[np.float64]
+    division: list[str | None]
+    section: NDArray[np.str_]
+    adjacency: sp.csr_array
+    partners: list[dict[int, set[str]]]  # vertex -> partner vertex -> partnership types
+    collectives: list[list[int]]  # vertex -> collectives it is a member of
+    members: dict[int, list[int]]  # collective -> its members
+    ties: dict[tuple[int, int], list[tuple[str, str, tuple[str, ...]]]]  # (u, v) -> (rel, key, sources)
+    propensity: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (objective, kind, section)
+    section_share: dict[str, float] = field(default_factory=dict)
+    observed: dict[tuple[str, str, str], int] = field(default_factory=dict)  # partnerships counted
+
+
+def partner_index(network: PartnerNetwork, *, tables: Correspondences | None = None) -> PartnerIndex:
+    """Prepare a network for `partner_candidates` (done once; the queries are then fast)."""
+    g = network.graph
+    n = g.vcount()
+    facets = network.facets
+    kinds = np.array(g.vs["kind"], dtype=object).astype(str)
+    latitude = np.array([np.nan if x is None else float(x) for x in facets["latitude"]], dtype=np.float64)
+    longitude = np.array([np.nan if x is None else float(x) for x in facets["longitude"]], dtype=np.float64)
+    division = [None if x is None else naf_division(str(x)) for x in facets["naf"]]
+    section = np.array([(naf_section(d) or "") if d else "" for d in division], dtype=object).astype(str)
+    edges = np.array(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    rels = g.es["rel"] if g.ecount() else []
+    keys = g.es["key"] if g.ecount() and "key" in g.es.attributes() else [""] * g.ecount()
+    sources = g.es["sources"] if g.ecount() and "sources" in g.es.attributes() else [()] * g.ecount()
+    partners: list[dict[int, set[str]]] = [defaultdict(set) for _ in range(n)]
+    collectives: list[list[int]] = [[] for _ in range(n)]
+    members: dict[int, list[int]] = defaultdict(list)
+    ties: dict[tuple[int, int], list[tuple[str, str, tuple[str, ...]]]] = defaultdict(list)
+    for (u, v), rel, key, src in zip(edges.tolist(), rels, keys, sources, strict=True):
+        ties[(u, v)].append((rel, key or "", tuple(src or ())))
+        if rel == RelKind.PARTNER_OF.value:
+            partners[u][v].add(key or "")
+            partners[v][u].add(key or "")
+        elif rel == RelKind.MEMBER_OF.value:
+            collectives[u].append(v)
+            members[v].append(u)
+    index = PartnerIndex(
+        network, tables or correspondences(), kinds, latitude, longitude, division, section,
+        adjacency_from_edges(edges, n), partners, collectives, dict(members), dict(ties),
+    )  # fmt: skip
+    _learn_propensity(index)
+    return index
+
+
+def _learn_propensity(index: PartnerIndex) -> None:
+    """How much more often than its share a NAF section partners with a kind of
+    inclusive employer, per objective, from the partnerships the graph holds."""
+    companies = Counter(s for k, s in zip(index.kinds, index.section, strict=True) if k in COMPANY and s)
+    total = sum(companies.values())
+    sections = sorted(companies)
+    index.section_share = {s: (companies[s] + 1) / (total + len(sections)) for s in sections}
+    counts: Counter[tuple[str, str, str]] = Counter()
+    for u, mates in enumerate(index.partners):
+        if index.kinds[u] not in INCLUSIVE:
+            continue
+        for v, types in mates.items():
+            if index.kinds[v] not in COMPANY or not index.section[v]:
+                continue
+            for key in types:
+                objective = _objective_of_key(key)
+                counts[("*", str(index.kinds[u]), str(index.section[v]))] += 1
+                if objective is not None:
+                    counts[(objective.value, str(index.kinds[u]), str(index.section[v]))] += 1
+    by_kind: Counter[tuple[str, str]] = Counter()
+    for (name, kind, _), c in counts.items():
+        by_kind[(name, kind)] += c
+    index.observed = dict(counts)
+    a = PRIOR_STRENGTH
+    for kind in sorted(INCLUSIVE):
+        for s in sections:
+            share = index.section_share[s]
+            overall = (counts[("*", kind, s)] + a) / (by_kind[("*", kind)] * share + a)
+            index.propensity[("*", kind, s)] = overall
+            for objective in Objective:
+                index.propensity[(objective.value, kind, s)] = (
+                    counts[(objective.value, kind, s)] + a * overall
+                ) / (by_kind[(objective.value, kind)] * share + a)
+
+
+def _objective_of_key(key: str) -> Objective | None:
+    try:
+        return Objective.of_type(PartnershipType(key))
+    except ValueError:
+        return None
+
+
+def haversine_km(
+    lat: float, lon: float, lats: NDArray[np.float64], lons: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """`graph.geo.distance_km` from one point to many at once (NaN where a point is unknown)."""
+    p1, p2 = math.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    h = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    distances: NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return distances
+
+
+def _candidate_kinds(actor_kind: str, objective: Objective) -> frozenset[str]:
+    if actor_kind not in INCLUSIVE:
+        return INCLUSIVE  # a company or a buyer looking for inclusive suppliers or partners
+    if objective is Objective.ACHAT:
+        return COMPANY | PUBLIC_BUYERS
+    if objective is Objective.COTRAITANCE:
+        return COMPANY | INCLUSIVE
+    if objective is Objective.MECENAT:
+        return COMPANY | SPONSORS
+    return COMPANY
+
+
+def fit_divisions(index: PartnerIndex, vertex: int, objective: Objective) -> tuple[frozenset[str], list[str]]:
+    """The NAF divisions an inclusive employer's activity fits for an objective, and the
+    codes (ROME jobs, Marché sectors, own NAF) they come from."""
+    facets = index.network.facets
+    tables = index.tables
+    divisions: set[str] = set()
+    origins: list[str] = []
+    if objective is Objective.RECRUTEMENT:
+        for rome in facets["rome"][vertex] or ():
+            divisions |= tables.naf_divisions_of_rome(str(rome))
+            origins.append(str(rome))
+    sectors = [str(s) for s in facets["secteurs"][vertex] or ()]
+    own = index.division[vertex]
+    if not sectors and own:
+        sectors = [f"secteur:{s}" for s in sorted(tables.sectors_of_naf(own))]
+    if objective is not Objective.RECRUTEMENT or not divisions:
+        for sector in sectors:
+            divisions |= tables.naf_divisions_of_sector(sector)
+        origins.extend(sectors[:3])
+        if own:
+            divisions.add(own)
+            origins.append(str(facets["naf"][vertex]))
+    return frozenset(divisions), origins
+
+
+def partner_candidates(
+    graph: PartnerNetwork | PartnerIndex,
+    actor: str,
+    *,
+    objective: Objective | str,
+    territory: str | None = None,
+    radius_km: float | None = None,
+    kinds: Collection[str] | None = None,
+    limit: int = 20,
+    with_introductions: bool = True,
+) -> list[Candidate]:
+    """Rank the organisations `actor` should approach for `objective`, best first.
+
+    Candidates are the organisations of `kinds` (by default: companies — and public
+    buyers for `achat`, sponsors for `mecenat`, SIAE too for `cotraitance` — or, for a
+    company or buyer, the inclusive employers) within `radius_km` of the actor and in
+    `territory` (a commune or département id), that are not already its partners.
+    """
+    index = graph if isinstance(graph, PartnerIndex) else cached_index(graph)
+    objective = Objective(objective)
+    network = index.network
+    if actor not in network.index:
+        raise UnknownActor(f"organisation inconnue : {actor}")
+    s = network.index[actor]
+    actor_kind = str(index.kinds[s])
+    wanted = frozenset(kinds) if kinds is not None else _candidate_kinds(actor_kind, objective)
+    mask = np.isin(index.kinds, list(wanted))
+    mask[s] = False
+    for partner in index.partners[s]:
+        mask[partner] = False
+    distance = np.full(len(mask), np.nan)
+    if not math.isnan(index.latitude[s]):
+        distance = haversine_km(
+            float(index.latitude[s]), float(index.longitude[s]), index.latitude, index.longitude
+        )
+    if radius_km is not None:
+        mask &= distance <= radius_km
+    if territory is not None:
+        mask &= _in_territory(network, territory)
+    candidates = np.flatnonzero(mask)
+    if not len(candidates):
+        return []
+    parts = _contributions(index, s, candidates, objective, distance)
+    total = np.sum([p for p, _ in parts.values()], axis=0)
+    order = np.lexsort((candidates, -total))[:limit]
+    out = []
+    for rank in order:
+        c = int(candidates[rank])
+        reasons = [
+            reason
+            for name, (values, explain) in parts.items()
+            if (reason := explain(c, float(values[rank]))) is not None
+        ]
+        if with_introductions:
+            reasons.extend(_introduction_reason(index, s, c))
+        reasons.sort(key=lambda r: -abs(r.weight))
+        out.append(
+            Candidate(
+                network.ids[c],
+                str(network.graph.vs[c]["label"]),
+                str(index.kinds[c]),
+                round(float(total[rank]), 4),
+                None if math.isnan(distance[c]) else round(float(distance[c]), 2),
+                tuple(reasons),
+                network.facets["commune"][c],
+                network.facets["naf"][c],
+            )
+        )
+    return out
+
+
+_CACHE: dict[int, tuple[PartnerNetwork, PartnerIndex]] = {}
+
+
+def cached_index(network: PartnerNetwork) -> PartnerIndex:
+    held = _CACHE.get(id(network))
+    if held is None or held[0] is not network:
+        _CACHE.clear()
+        held = (network, partner_index(network))
+        _CACHE[id(network)] = held
+    return held[1]
+
+
+def _in_territory(network: PartnerNetwork, territory: str) -> NDArray[np.bool_]:
+    if territory.startswith("departement:"):
+        column = network.facets["departement"]
+    elif territory.startswith(("commune:", "arrondissement:")):
+        column = network.facets["commune"]
+    else:
+        raise ValueError(f"territoire non pris en charge : {territory} (une commune ou un département)")
+    return np.array([value == territory for value in column], dtype=bool)
+
+
+Explain = Any  # (vertex, contribution) -> Reason | None
+
+
+def _contributions(
+    index: PartnerIndex,
+    s: int,
+    candidates: NDArray[np.int64],
+    objective: Objective,
+    distance: NDArray[np.float64],
+) -> dict[str, tuple[NDArray[np.float64], Explain]]:
+    network = index.network
+    facets = network.facets
+    label = network.graph.vs["label"]
+    parts: dict[str, tuple[NDArray[np.float64], Explain]] = {}
+
+    d = distance[candidates]
+    known = ~np.isnan(d)
+    far = np.nanmax(d) if known.any() else 0.0
+    parts["distance"] = (
+        -np.where(known, d, far) / DISTANCE_SCALE_KM,
+        lambda c, w: (
+            Reason(
+                f"à {_num(float(distance[c]))} km",
+                w,
+                (
+                    f"{network.ids[s]} LOCATED_IN {facets['commune'][s]}",
+                    f"{network.ids[c]} LOCATED_IN {facets['commune'][c]}",
+                ),
+            )
+            if not math.isnan(distance[c])
+            else Reason("distance inconnue (lieu non renseigné)", w)
+        ),
+    )
+
+    inclusive_actor = str(index.kinds[s]) in INCLUSIVE
+    propensity = np.zeros(len(candidates))
+    for j, c in enumerate(candidates.tolist()):
+        kind, sec = (
+            (index.kinds[s], index.section[c]) if inclusive_actor else (index.kinds[c], index.section[s])
+        )
+        lift = index.propensity.get((objective.value, str(kind), str(sec)))
+        if lift:
+            propensity[j] = W_PROPENSITY * math.log(lift)
+
+    def explain_propensity(c: int, w: float) -> Reason | None:
+        if w == 0.0:
+            return None
+        kind, sec = (
+            (index.kinds[s], index.section[c]) if inclusive_actor else (index.kinds[c], index.section[s])
+        )
+        lift = index.propensity[(objective.value, str(kind), str(sec))]
+        how = f"{_num(lift)} fois plus" if lift >= 1 else f"{_num(1 / lift)} fois moins"
+        seen = index.observed.get((objective.value, str(kind), str(sec)), 0)
+        company = c if inclusive_actor else s
+        every = index.observed.get(("*", str(kind), str(sec)), 0)
+        return Reason(
+            f"section NAF {sec} : {how} souvent partenaire des {kind} en {objective.label} que sa part "
+            f"des entreprises ({seen} partenariat(s) de ce type observé(s), {every} en tout)",
+            w,
+            (f"{network.ids[company]} IN_SECTOR {facets['naf'][company]}",),
+        )
+
+    parts["propension"] = (propensity, explain_propensity)
+
+    fit = np.zeros(len(candidates))
+    origin: dict[int, tuple[int, list[str]]] = {}
+    if inclusive_actor:
+        divisions, codes = fit_divisions(index, s, objective)
+        for j, c in enumerate(candidates.tolist()):
+            if index.division[c] in divisions:
+                fit[j] = W_FIT
+                origin[c] = (s, codes)
+    else:
+        for j, c in enumerate(candidates.tolist()):
+            divisions, codes = fit_divisions(index, c, objective)
+            if index.division[s] in divisions:
+                fit[j] = W_FIT
+                origin[c] = (c, codes)
+
+    def explain_fit(c: int, w: float) -> Reason | None:
+        if w == 0.0:
+            return None
+        siae, codes = origin[c]
+        company = c if siae == s else s
+        return Reason(
+            f"activité compatible : NAF {facets['naf'][company]} de {label[company]} ↔ "
+            f"{', '.join(codes[:3])} de {label[siae]} (tables de correspondance)",
+            w,
+            (f"{network.ids[company]} IN_SECTOR {facets['naf'][company]}",),
+            ("data/correspondances",),
+        )
+
+    parts["activite"] = (fit, explain_fit)
+
+    shared: dict[int, list[int]] = defaultdict(list)
+    for collective in index.collectives[s]:
+        for member in index.members.get(collective, ()):
+            shared[member].append(collective)
+    together = np.zeros(len(candidates))
+    for j, c in enumerate(candidates.tolist()):
+        strong = sum(1 for x in shared.get(c, ()) if index.kinds[x] in STRONG_COLLECTIVES)
+        weak = sum(1 for x in shared.get(c, ()) if index.kinds[x] in NETWORKS)
+        together[j] = W_COLLECTIVE * min(strong, 2) + W_NETWORK * min(weak, 2)
+
+    def explain_shared(c: int, w: float) -> Reason | None:
+        if w == 0.0:
+            return None
+        names = [f"{label[x]} ({index.kinds[x]})" for x in shared[c]]
+        facts = tuple(f"{network.ids[m]} MEMBER_OF {network.ids[x]}" for x in shared[c] for m in (s, c))
+        return Reason(f"membres tous deux de {', '.join(names)}", w, facts, _datasets(index, facts))
+
+    parts["collectifs"] = (together, explain_shared)
+
+    degree = np.diff(index.adjacency.indptr).astype(np.float64)
+    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
+    row = index.adjacency[[s]] @ sp.diags_array(inverse) @ index.adjacency
+    ra = np.asarray(row.toarray(), dtype=np.float64).reshape(-1)[candidates]
+    # collectives already count above: common neighbours here are organisations of any kind,
+    # the shared collectives' share is removed so a club does not count twice
+    for j, c in enumerate(candidates.tolist()):
+        for x in shared.get(c, ()):
+            ra[j] -= inverse[x]
+    ra = np.clip(ra, 0.0, None)
+    parts["voisins"] = (
+        W_COMMON * np.minimum(ra, 2.0),
+        lambda c, w: _explain_common(index, s, c, w, set(shared.get(c, ()))),
+    )
+
+    if objective in _SIZED:
+        size = np.array([_SIZE_VALUE.get(str(facets["tranche"][c]), 0.0) for c in candidates.tolist()])
+        parts["taille"] = (
+            W_SIZE * size,
+            lambda c, w: Reason(
+                f"taille : {_SIZE_LABEL[str(facets['tranche'][c])]} (tranche {facets['tranche'][c]})", w,
+                (f"{network.ids[c]} tranche {facets['tranche'][c]}",),
+            )
+            if w > 0
+            else None,
+        )  # fmt: skip
+    return parts
+
+
+def _explain_common(index: PartnerIndex, s: int, c: int, w: float, collectives: set[int]) -> Reason | None:
+    if w <= 0.0:
+        return None
+    network = index.network
+    label = network.graph.vs["label"]
+    row_s = set(index.adjacency[[s]].indices.tolist())
+    common = sorted(set(index.adjacency[[c]].indices.tolist()) & row_s - collectives)
+    facts = tuple(
+        f"{network.ids[a]} {rel} {network.ids[b]}"
+        for x in common
+        for a, b in ((s, x), (x, s), (c, x), (x, c))
+        for rel, _, _ in index.ties.get((a, b), ())
+    )
+    shown = ", ".join(str(label[x]) for x in common[:3]) + ("…" if len(common) > 3 else "")
+    return Reason(f"{len(common)} relation(s) en commun : {shown}", w, facts, _datasets(index, facts))
+
+
+def _datasets(index: PartnerIndex, facts: Sequence[str]) -> tuple[str, ...]:
+    found: set[str] = set()
+    network = index.network
+    for fact in facts:
+        a, rel, b = fact.split(" ")
+        for r, _, sources in index.ties.get((network.index[a], network.index[b]), ()):
+            if r == rel:
+                found.update(sources)
+    return tuple(sorted(found))
+
+
+def _num(value: float) -> str:
+    """A number with one decimal, written the French way."""
+    return f"{value:.1f}".replace(".", ",")
+
+
+def _introduction_reason(index: PartnerIndex, s: int, c: int) -> list[Reason]:
+    from queries.introductions import introductions
+
+    found = introductions(index, index.network.ids[s], index.network.ids[c], max_hops=3, limit=1)
+    if not found:
+        return []
+    best = found[0]
+    return [Reason(f"introduction possible : {best.text}", 0.0, best.facts, best.datasets)]

@@ -1,0 +1,138 @@
+"""Partner candidates and introductions on a small named territory, read back from the
+real embedded store; expected scores computed by hand (see each test)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graph.oxigraph_store import OxigraphStore
+from graph.store import GraphStore
+from queries.introductions import introductions
+from queries.org_network import OrgNetwork, org_network
+from queries.partners import (
+    AmbiguousActor,
+    Objective,
+    UnknownActor,
+    haversine_km,
+    partner_candidates,
+    resolve_actor,
+)
+from tests.partners_fixture import BB, CLUB, EI, ELEC, OLD, PAYSAGE, PTCE, RESTO, partners_batch
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgNetwork]:
+    store = OxigraphStore(Path(tmp_path_factory.mktemp("partners")) / "store")
+    store.upsert(partners_batch())
+    yield org_network(store)  # type: ignore[misc]
+    store.close()
+
+
+# Section shares (+1 smoothing over 4 companies, 3 sections): N 3/7, F 2/7, I 2/7.
+# ACI partnerships with companies: one, achat responsable, section N (Paysages Anciens).
+# lift(*, ACI, N) = (1 + 2) / (1 * 3/7 + 2) = 21/17; lift(achat, ACI, N) = (1 + 2 * 21/17) / (3/7 + 2)
+LIFT_ACHAT_N = (1 + 2 * 21 / 17) / (3 / 7 + 2)
+LIFT_ACHAT_I = (2 * (2 / (2 / 7 + 2))) / (2 / 7 + 2)
+
+
+def test_achat_ranks_the_club_member_of_the_trade_first(network: OrgNetwork) -> None:
+    found = partner_candidates(network, BB, objective="achat")
+    assert [c.id for c in found] == [PAYSAGE, RESTO, ELEC]  # Paysages Anciens is already a partner
+    paysage = found[0]
+    # distance 0 (same commune), propensity log(lift N), activity fit 0.7, shared club 1.0
+    assert paysage.score == pytest.approx(round(math.log(LIFT_ACHAT_N) + 0.7 + 1.0, 4))
+    weights = {r.text.split(" ")[0]: round(r.weight, 6) for r in paysage.reasons}
+    assert weights["membres"] == 1.0
+    assert weights["activité"] == 0.7
+    assert weights["section"] == round(math.log(LIFT_ACHAT_N), 6)
+    shared = next(r for r in paysage.reasons if r.text.startswith("membres"))
+    assert shared.text == "membres tous deux de Club de l'Aube (Club)"
+    assert shared.facts == (f"{BB} MEMBER_OF {CLUB}", f"{PAYSAGE} MEMBER_OF {CLUB}")
+    assert shared.datasets == ("fixture-partenaires",)
+
+
+def test_a_common_partner_counts_by_resource_allocation(network: OrgNetwork) -> None:
+    resto = partner_candidates(network, BB, objective=Objective.ACHAT)[1]
+    # the EI is a partner of both; its degree is 4 (Boutique Boulot, the restaurant, network, PTCE)
+    common = next(r for r in resto.reasons if "en commun" in r.text)
+    assert (common.text, common.weight) == ("1 relation(s) en commun : Recyclerie de Troyes", 0.5 * 1 / 4)
+    assert resto.score == pytest.approx(round(0.125 + math.log(LIFT_ACHAT_I), 4))
+
+
+def test_radius_and_territory_filter_candidates(network: OrgNetwork) -> None:
+    romilly = haversine_km(48.2973, 4.0744, np.array([48.5167]), np.array([3.7267]))[0]
+    assert 30 < romilly < 40
+    assert [c.id for c in partner_candidates(network, BB, objective="achat", radius_km=30)] == [
+        PAYSAGE,
+        RESTO,
+    ]
+    assert [
+        c.distance_km for c in partner_candidates(network, BB, objective="achat", territory="commune:10323")
+    ] == [round(float(romilly), 2)]
+
+
+def test_recrutement_weighs_the_size_band(network: OrgNetwork) -> None:
+    found = {c.id: c for c in partner_candidates(network, BB, objective="recrutement")}
+    size = next(r for r in found[PAYSAGE].reasons if r.text.startswith("taille"))
+    assert (size.text, size.weight) == ("taille : 20 à 49 salariés (tranche 12)", 0.5 * 0.6)
+
+
+def test_a_company_looking_for_siae_gets_the_inclusive_employers(network: OrgNetwork) -> None:
+    found = partner_candidates(network, PAYSAGE, objective="achat")
+    assert [c.id for c in found] == [BB, EI]
+    assert any(r.text.startswith("activité compatible") for r in found[0].reasons)
+
+
+def test_introduction_names_the_partner_and_the_ptce(network: OrgNetwork) -> None:
+    (path,) = introductions(network, BB, ELEC, max_hops=3)
+    assert path.path == (BB, EI, PTCE, ELEC)
+    assert path.text == (
+        "Boutique Boulot —partenaire de→ Recyclerie de Troyes (EI) —membre de→ PTCE Aube (PTCE) "
+        "←membre de— Électricité Troyenne"
+    )
+    # partner 1.0 x member 0.8 x member 0.8, the EI has 4 ties, the PTCE 2
+    assert path.strength == round(0.64 / math.log2(6) / math.log2(4), 6)
+    assert path.facts == (f"{BB} PARTNER_OF {EI}", f"{EI} MEMBER_OF {PTCE}", f"{ELEC} MEMBER_OF {PTCE}")
+
+
+def test_introductions_come_shortest_first(network: OrgNetwork) -> None:
+    found = introductions(network, BB, RESTO, max_hops=3, limit=5)
+    assert [p.path for p in found] == [(BB, EI, RESTO), (BB, "org:chantier-ecole", EI, RESTO)]
+    assert introductions(network, BB, ELEC, max_hops=2) == []
+
+
+def test_actor_by_id_siret_or_name(network: OrgNetwork) -> None:
+    assert resolve_actor(network, BB) == BB
+    assert resolve_actor(network, "34267885100045") == BB
+    assert resolve_actor(network, "boutique boulot") == BB
+    assert resolve_actor(network, "electricite troyenne") == ELEC
+    with pytest.raises(AmbiguousActor) as ambiguous:
+        resolve_actor(network, "Paysages")
+    assert [m[0] for m in ambiguous.value.matches] == [OLD, PAYSAGE]
+    with pytest.raises(UnknownActor, match="aucune organisation"):
+        resolve_actor(network, "Boulangerie imaginaire")
+
+
+def test_every_backend_gives_the_same_candidates(store: GraphStore) -> None:
+    store.upsert(partners_batch())
+    found = partner_candidates(org_network(store), BB, objective="achat")
+    assert [(c.id, c.score) for c in found] == [
+        (PAYSAGE, round(math.log(LIFT_ACHAT_N) + 1.7, 4)),
+        (RESTO, round(0.125 + math.log(LIFT_ACHAT_I), 4)),
+        (ELEC, found[2].score),
+    ]
+    assert found[2].score < -3
+
+
+def test_vectorised_distance_is_the_project_distance() -> None:
+    from graph.geo import distance_km
+
+    lats, lons = np.array([48.5167, 48.2973, 43.2965]), np.array([3.7267, 4.0744, 5.3698])
+    assert haversine_km(48.2973, 4.0744, lats, lons).tolist() == pytest.approx(
+        [distance_km(48.2973, 4.0744, a, b) for a, b in zip(lats, lons, strict=True)], abs=1e-9
+    )

@@ -1,0 +1,136 @@
+"""The explorer's pages in a real headless Chromium, on a real server over a real store.
+
+A person's path through the small Aube fixture: search "boutique boul", open the actor,
+read its identity and provenance, widen and filter its ego network, see it on the map.
+Every page is checked for console errors; screenshots go to out/screenshots (or
+$MAILLAGE_SCREENSHOTS) for the documentation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from api.web.app import create_app
+from graph.oxigraph_store import OxigraphStore
+from tests.browser import chromium
+from tests.conftest import REPO, aube_batch
+from tests.web_server import serving
+
+SCREENSHOTS = Path(os.environ.get("MAILLAGE_SCREENSHOTS", REPO / "out" / "screenshots"))
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[str]:
+    os.environ["MAILLAGE_TUILES"] = ""  # no network in tests: points on a plain background
+    store = OxigraphStore()
+    store.upsert(aube_batch())
+    try:
+        with serving(create_app(store)) as url:
+            yield url
+    finally:
+        os.environ.pop("MAILLAGE_TUILES", None)
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[WebDriver]:
+    with chromium() as driver:
+        yield driver
+
+
+def wait(browser: WebDriver, script: str, timeout: float = 20) -> Any:
+    """Wait until `script` (a JavaScript expression) is truthy; return its value."""
+    return WebDriverWait(browser, timeout).until(lambda b: b.execute_script(f"return {script}"))
+
+
+def console_errors(browser: WebDriver) -> list[str]:
+    return [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def shoot(browser: WebDriver, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+
+
+def ego_ids(browser: WebDriver) -> list[str]:
+    return sorted(browser.execute_script("return maillageEgo.nodes().map(n => n.id())"))
+
+
+def test_search_boutique_boul_leads_to_the_actor_page(site: str, browser: WebDriver) -> None:
+    browser.get(site + "/")
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("boutique boul")
+    first = WebDriverWait(browser, 20).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, "#results li a") or None
+    )[0]
+    status = browser.find_element(By.ID, "search-status").text
+    shoot(browser, "accueil-recherche")
+    assert first.text == "Boutique Boulot"
+    assert status == "1 résultat pour « boutique boul »."
+    first.send_keys(Keys.ENTER)  # keyboard, as a person without a mouse would
+    wait(browser, "document.querySelector('#actor-name').textContent !== '…'")
+    assert browser.current_url == site + "/acteur/org%3Aboutique-boulot"
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Boutique Boulot"
+    assert console_errors(browser) == []
+
+
+def test_home_lists_the_loaded_dataset_with_its_date(site: str, browser: WebDriver) -> None:
+    browser.get(site + "/")
+    rows = WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#datasets tbody tr"))
+    cells = [[td.text for td in row.find_elements(By.TAG_NAME, "td")] for row in rows]
+    assert cells == [["Petit territoire de test", "2024-01-15", "synthétique"]]
+    assert console_errors(browser) == []
+
+
+def test_actor_page_shows_identity_and_where_each_fact_comes_from(site: str, browser: WebDriver) -> None:
+    browser.get(site + "/acteur/org:boutique-boulot")
+    wait(browser, "document.querySelectorAll('#identity dt').length > 0")
+    terms = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#identity dt")]
+    values = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#identity dd")]
+    identity = dict(zip(terms, values, strict=True))
+    assert identity["Type"] == "Atelier et chantier d'insertion"
+    assert identity["Commune"] == "Troyes"
+    assert identity["Département"] == "Aube"
+    badges = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#actor-kind .badge")]
+    assert badges == ["Atelier et chantier d'insertion", "synthétique"]
+    assert console_errors(browser) == []
+
+
+def test_ego_network_widens_with_depth_and_follows_relation_filters(site: str, browser: WebDriver) -> None:
+    browser.get(site + "/acteur/org:boutique-boulot")
+    wait(browser, "window.maillageEgo && maillageEgo.nodes().length > 0")
+    depth_one = ego_ids(browser)
+    status_one = browser.find_element(By.ID, "ego-status").text
+    Select(browser.find_element(By.ID, "depth")).select_by_value("2")
+    wait(browser, "maillageEgo.nodes().length > 3")
+    depth_two = ego_ids(browser)
+    shoot(browser, "acteur-reseau")
+    browser.find_element(By.ID, "rel-MEMBER_OF").click()  # keep partnerships only
+    wait(browser, "maillageEgo.nodes().length === 2")
+    partners_only = ego_ids(browser)
+    facets = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#facets .badge")]
+    assert depth_one == ["org:boutique-boulot", "org:club-10", "org:menuiserie"]
+    # bb→club, bb→menuiserie twice (achat responsable, recrutement), menuiserie→club
+    assert status_one == "2 acteurs et 4 relations à 1 lien."
+    assert depth_two == ["org:boutique-boulot", "org:club-10", "org:leader-sa", "org:menuiserie"]
+    assert partners_only == ["org:boutique-boulot", "org:menuiserie"]
+    assert "Troyes" in facets  # the place is a facet, not a node
+    assert console_errors(browser) == []
+
+
+def test_clicking_a_neighbour_opens_its_page(site: str, browser: WebDriver) -> None:
+    browser.get(site + "/acteur/org:boutique-boulot")
+    wait(browser, "window.maillageEgo && maillageEgo.nodes().length > 0")
+    browser.execute_script("maillageEgo.getElementById('org:menuiserie').emit('tap')")
+    wait(browser, "location.pathname.startsWith('/acteur/org%3Amenuiserie')")
+    wait(browser, "document.querySelector('#actor-name').textContent !== '…'")
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Menuiserie Champenoise"
