@@ -468,14 +468,14 @@ def _archive_output(
 
     nodes: dict[str, Node] = {}
     edges: list[Edge] = []
-    reported_names: set[str] = set()
+    reported: set[tuple[str, str]] = set()  # (what, node id) reported once an archive
     for record in merged.values():
         nodes[record.node_id] = Node(record.node_id, CodeKind.MARCHE_PUBLIC, record.name, record.props)
         buyer = buyers[record.buyer_siret]
         nodes.setdefault(buyer.id, buyer)
         edges.append(Edge(record.node_id, RelKind.AWARDED_BY, buyer.id))
-        if REPLACEMENT in buyer.name and buyer.id not in reported_names:
-            reported_names.add(buyer.id)
+        if REPLACEMENT in buyer.name and ("name", buyer.id) not in reported:
+            reported.add(("name", buyer.id))
             unresolved.append(
                 Rejection(
                     record.file,
@@ -484,8 +484,8 @@ def _archive_output(
                     "name has U+FFFD and no source spells it cleanly",
                 )
             )
-        if buyer.props.get("siret_valid") is False and buyer.id not in reported_names:
-            reported_names.add(buyer.id)
+        if buyer.props.get("siret_valid") is False and ("siret", buyer.id) not in reported:
+            reported.add(("siret", buyer.id))
             unresolved.append(
                 Rejection(record.file, record.line, "acheteur.id",
                           f"SIRET {record.buyer_siret} fails the Luhn check: loaded as {buyer.id}")
@@ -506,14 +506,14 @@ def _archive_output(
                 edges.append(Edge(node.id, RelKind.HOLDS, record.node_id, attrs=dict(holder.attrs)))
             by_holder.append((ref.key, tuple(n.id for n in holder.nodes)))
             first = holder.nodes[0]
-            if REPLACEMENT in first.name and first.id not in reported_names:
-                reported_names.add(first.id)
+            if REPLACEMENT in first.name and ("name", first.id) not in reported:
+                reported.add(("name", first.id))
                 unresolved.append(
                     Rejection(record.file, record.line, f"titulaires[{position}].denominationSociale",
                               "name has U+FFFD and no source spells it cleanly")
                 )  # fmt: skip
-            if first.props.get("siret_valid") is False and first.id not in reported_names:
-                reported_names.add(first.id)
+            if first.props.get("siret_valid") is False and ("siret", first.id) not in reported:
+                reported.add(("siret", first.id))
                 unresolved.append(
                     Rejection(record.file, record.line, f"titulaires[{position}].id",
                               f"{ref.scheme} {ref.identifier} fails the Luhn check: loaded as {first.id}")

@@ -58,11 +58,11 @@ class DepartementIndex:
 
     def _postal(self, value: str) -> tuple[str, str] | None:
         found = self.by_postal_code.get(value, frozenset())
-        return (next(iter(found)), "postal") if len(found) == 1 else None
+        return (next(iter(found)), "postal") if len(found) == 1 and found <= self.names.keys() else None
 
     def _commune(self, value: str) -> tuple[str, str] | None:
         dep = self.by_commune.get(value)
-        return (dep, "commune") if dep else None
+        return (dep, "commune") if dep in self.names else None
 
     def _prefix(self, value: str) -> tuple[str, str] | None:
         if not (value.isdigit() and len(value) == 5):
@@ -74,7 +74,9 @@ class DepartementIndex:
 
 
 def departement_index(geo_dir: Path) -> DepartementIndex:
-    """The index of the COG files `departements.json` and `communes.json` of `geo_dir`."""
+    """The index of the COG files `departements.json` and `communes.json` of `geo_dir`:
+    the 101 départements (zones `metro` and `drom`, as `loaders.geo` loads them); a
+    collectivité d'outre-mer gives no département."""
     departements = json.loads((geo_dir / "departements.json").read_text(encoding="utf-8"))
     communes = json.loads((geo_dir / "communes.json").read_text(encoding="utf-8"))
     postal: dict[str, set[str]] = defaultdict(set)
@@ -87,7 +89,7 @@ def departement_index(geo_dir: Path) -> DepartementIndex:
         for code in commune.get("codesPostaux") or ():
             postal[str(code)].add(str(dep))
     return DepartementIndex(
-        {str(d["code"]): str(d["nom"]) for d in departements},
+        {str(d["code"]): str(d["nom"]) for d in departements if d.get("zone") in ("metro", "drom")},
         {k: frozenset(v) for k, v in postal.items()},
         by_commune,
     )

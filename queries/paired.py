@@ -8,7 +8,8 @@ boolean by an ``xsd:boolean``. Answers come back as sorted rows of plain Python
 values (node ids, not IRIs), so the two backends' answers compare with ``==``.
 
     >>> sorted(QUESTIONS)
-    ['club_members', 'naf_section_in_ze', 'partners_of', 'path_between', 'siae_near_commune']
+    ['club_members', 'naf_section_in_ze', 'partners_of', 'path_between', 'siae_buyers_by_departement', \
+'siae_co_contractors', 'siae_near_commune']
 
 The shortest path is not one query: SPARQL 1.1 cannot return one. `path_between`
 runs the same breadth-first search on each backend, one ``path_between`` query a
@@ -44,13 +45,23 @@ __all__ = [
     "naf_section_in_ze",
     "partners_of",
     "path_between",
+    "siae_buyers_by_departement",
+    "siae_co_contractors",
     "siae_near_commune",
     "sparql_text",
 ]
 
 _HERE: Final = Path(__file__).resolve().parent
 QUESTIONS: Final = frozenset(
-    {"club_members", "naf_section_in_ze", "partners_of", "path_between", "siae_near_commune"}
+    {
+        "club_members",
+        "naf_section_in_ze",
+        "partners_of",
+        "path_between",
+        "siae_buyers_by_departement",
+        "siae_co_contractors",
+        "siae_near_commune",
+    }
 )
 
 Value = str | int | float | bool | date | None
@@ -186,6 +197,18 @@ def siae_near_commune(store: Backend, commune: str, *, km: float = 20.0) -> list
         (org, kind, round(math.sqrt(float(d2)), 3))  # type: ignore[arg-type]
         for org, kind, d2 in rows
     )
+
+
+def siae_buyers_by_departement(store: Backend) -> list[Row]:
+    """``(departement, buyer, contracts)``: how many public contracts each buyer awarded
+    to an SIAE, by département of execution."""
+    return ask(store, "siae_buyers_by_departement")
+
+
+def siae_co_contractors(store: Backend) -> list[Row]:
+    """``(siae, company, contract)`` for each public contract an SIAE holds together
+    with a company (Entreprise)."""
+    return ask(store, "siae_co_contractors")
 
 
 def path_between(

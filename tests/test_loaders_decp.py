@@ -7,6 +7,7 @@ the loader."""
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterator
@@ -160,15 +161,22 @@ def test_structures_that_won_public_contracts_are_linked_by_siret_then_siren(
 def test_multi_holder_contracts_tie_their_holders_as_co_contractors(
     edges: list[Edge], nodes: dict[str, Node]
 ) -> None:
-    holders: dict[str, set[str]] = defaultdict(set)
-    for _, r in _raw():
+    """A contract is multi-holder when one archive names two holders or more for it
+    (two archives naming one holder each disagree: no tie). A holder counts when its
+    identifier is usable (a SIRET of 14 digits, a SIREN of 9, a foreign identifier);
+    conventions of one SIRET are one holder."""
+    usable = re.compile(r"\d{14}|\d{9}")
+    holders: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for archive, r in _raw():
         buyer = _clean((r.get("acheteur") or r.get("autoriteConcedante") or {}).get("id"))
         if not r.get("id") or not buyer.strip("0"):
             continue
         for t in r.get("titulaires") or r.get("concessionnaires") or []:
-            if _clean(t.get("id")).strip("0"):
-                holders[contract_id(buyer, str(r["id"]))].add(_clean(t.get("id")))
-    multi = {c for c, h in holders.items() if len(h) >= 2 and c in nodes}
+            ident = _clean(t.get("id"))
+            foreign = str(t.get("typeIdentifiant") or "SIRET").upper() != "SIRET"
+            if ident.strip("0") and (foreign or usable.fullmatch(ident)):
+                holders[(archive, contract_id(buyer, str(r["id"])))].add(ident)
+    multi = {c for (_, c), h in holders.items() if len(h) >= 2 and c in nodes}
     tied = {e.key for e in edges if e.rel is RelKind.CO_CONTRACTOR_OF}
     assert tied == multi
     assert len(tied) == 621
