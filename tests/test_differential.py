@@ -462,4 +462,4 @@ def test_siae_co_contractors_agree_with_the_ties(decp_pair: Pair) -> None:
                 if a in siae and b in companies:
                     by_hand.add((a, b, e.key))
     assert rdf == sorted(by_hand)
-    assert len(rdf) == 21
+    assert len(rdf) == 56
