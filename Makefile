@@ -14,8 +14,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+DEMO_PORT ?= 8000
+
+# Build the demo store, then serve the explorer on it until Ctrl-C.
 demo: $(STAMP)
 	$(BIN)/maillage demo
+	@echo "Ouvrir l'adresse ci-dessous, taper « boutique boul », cliquer Boutique Boulot (Ctrl-C arrête le serveur)."
+	$(BIN)/maillage serve --store out/demo/store --port $(DEMO_PORT)
 
 test: lint typecheck unit
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from api.choices import accent_free
+from api.cli_partners import register as register_partners
 from api.cli_web import register as register_web
 from api.formatting import OutputFormat, render
 from graph.oxigraph_store import OxigraphStore
 from graph.settings import settings
 from graph.store import GraphStore, StoreError
+from loaders.pipeline import LoadSource
 from queries.sparql_select import SparqlError, select
 from queries.table import Table
 
@@ -87,21 +90,12 @@ def _open_graph(store: Path, neo4j: str | None) -> GraphStore:
         raise  # unreachable: _fail exits
 
 
-class Source(StrEnum):
-    GUIDE = "guide"
-    REEL = "reel"
-    SYNTHETIQUE = "synthetique"
-    ORGANISATIONS = "organisations"
-    CLUBS = "clubs"
-    PTCE = "ptce"
-    FABRIQUES = "fabriques"
-    RESEAUX = "reseaux"
-    PARTENARIATS = "partenariats"
-
-
 @app.command()
 def load(
-    source: Annotated[Source, typer.Argument(help="Ce qu'il faut charger.")] = Source.GUIDE,
+    source: Annotated[
+        LoadSource,
+        typer.Argument(help="Ce qu'il faut charger.", parser=accent_free(LoadSource)),
+    ] = LoadSource.GUIDE,
     path: Annotated[
         Path | None,
         typer.Argument(help="Fichier (ou dossier généré pour « synthetique ») ; inutile pour guide et reel."),
@@ -117,84 +111,42 @@ def load(
         ),
     ] = None,
     dataset: Annotated[
-        str | None, typer.Option("--jeu", help="Nom du jeu de données (par défaut : le fichier).")
+        str | None, typer.Option("--dataset", help="Nom du jeu de données (par défaut : le fichier).")
     ] = None,
     synthetic: Annotated[
-        bool, typer.Option("--synthetique", help="Marquer le fichier comme synthétique.")
+        bool, typer.Option("--synthetic", help="Marquer le fichier comme synthétique.")
     ] = False,
     report: Annotated[
         Path | None,
-        typer.Option("--rapport", help="Écrire les lignes rejetées ou non résolues (.csv ou .jsonl)."),
+        typer.Option("--report", help="Écrire les lignes rejetées ou non résolues (.csv ou .jsonl)."),
     ] = None,
     neo4j: Neo4jOption = None,
 ) -> None:
     """Charger une source dans le magasin : les cas du guide, les données ouvertes réelles,
     un territoire synthétique généré, ou un fichier (organisations, clubs, PTCE, Fabriques,
     réseaux, partenariats)."""
-    from loaders import report as reporting
+    from api.load_report import print_issues, print_summary, write_issues
     from loaders.base import LoaderError
+    from loaders.pipeline import LoadRequest
+    from loaders.pipeline import load as load_request
+    from loaders.report import issues
 
+    if source.needs_path and path is None:
+        _fail(f"« {source.value} » demande un fichier ou un dossier")
+    request = LoadRequest(source, path, data_dir=data, mapping=mapping, dataset=dataset, synthetic=synthetic)
     graph = _open_graph(store, neo4j)
     try:
-        outputs = _load_source(graph, source, path, data, mapping, dataset, synthetic)
+        reports = load_request(graph, request)
     except (LoaderError, StoreError, FileNotFoundError) as e:
         _fail(str(e))
     finally:
         graph.close()
-    summaries = [summary for summary, _ in outputs]
-    found = reporting.issues(output for _, output in outputs)
-    reporting.print_issues(found)
+    found = issues(reports)
+    print_issues(found)
     if report is not None:
-        written = reporting.write_issues(report, found)
+        written = write_issues(report, found)
         typer.echo(f"rapport : {written} lignes dans {report}", err=True)
-    reporting.print_summary(summaries)
-
-
-def _load_source(
-    store: GraphStore,
-    source: Source,
-    path: Path | None,
-    data: Path | None,
-    mapping: str | None,
-    dataset: str | None,
-    synthetic: bool,
-) -> list[tuple[Any, Any]]:
-    from loaders import report as reporting
-    from loaders.base import LoaderOutput
-
-    def written(output: LoaderOutput, file: str) -> tuple[Any, LoaderOutput]:
-        return reporting.write(store, output, file=file), output
-
-    if source is Source.GUIDE:
-        from loaders.case_studies import DEFAULT_PATH, read_case_studies
-
-        batch = read_case_studies(path or DEFAULT_PATH)
-        return [
-            written(LoaderOutput(batch, len(batch.nodes) + len(batch.edges)), (path or DEFAULT_PATH).name)
-        ]
-    if source is Source.REEL:
-        from loaders.real import real_sources
-
-        return [written(o, o.batch.provenance.source) for o in real_sources(data)]
-    if path is None:
-        _fail(f"« {source.value} » demande un fichier ou un dossier")
-        raise AssertionError  # unreachable
-    if source is Source.SYNTHETIQUE:
-        from loaders.formats import KnownNodes
-        from loaders.synthetic.loading import real_outputs, synthetic_outputs
-
-        known = KnownNodes.of_store(store)
-        results = []
-        for output in synthetic_outputs(path, real_outputs(data), known):
-            results.append(written(output, output.batch.provenance.source))
-        return results
-    from loaders.files import FileFormat, read_user_file, user_provenance
-
-    provenance = user_provenance(path, source=dataset, synthetic=synthetic)
-    output = read_user_file(
-        FileFormat(source.value), path, store=store, provenance=provenance, mapping=mapping, data_dir=data
-    )
-    return [written(output, path.name)]
+    print_summary(reports)
 
 
 @app.command()
@@ -351,8 +303,9 @@ def demo(
         if previous.exists():
             shutil.rmtree(previous)
     with _open(out / "store") as s:
-        reports = build_demo(s, out / "synthetique-aube", data_dir=data)
+        build_demo(s, out / "synthetique-aube", data_dir=data)
         counts = s.counts()
+        datasets = s.datasets()
         guide = case_study_view(s)
         circle = organisation_circle(s, DEMO_FOCUS, depth=2)
     pages = [
@@ -365,10 +318,10 @@ def demo(
             title="Autour de Boutique Boulot (Troyes) : clubs, réseaux, partenaires — Aube synthétique",
         ),
     ]
-    synthetic = sum(1 for r in reports if r.source.startswith("synthetique-"))
+    synthetic = sum(1 for d in datasets if d.synthetic)
     typer.echo(
         f"{sum(counts.nodes.values())} nœuds et {sum(counts.edges.values())} relations dans {out / 'store'} "
-        f"({len(reports) - synthetic} jeux réels, {synthetic} jeux synthétiques)"
+        f"({len(datasets) - synthetic} jeux réels, {synthetic} jeux synthétiques)"
     )
     for page in pages:
         typer.echo(f"page interactive : {page.resolve()}")
@@ -378,6 +331,7 @@ DEMO_FOCUS = "org:34267885100045-aci"  # Boutique Boulot, ACI in Troyes, member 
 
 
 register_web(app)
+register_partners(app)
 
 neo4j_app = typer.Typer(help="Serveur Neo4j local (Java 17 requis, sans Docker).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")

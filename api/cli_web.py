@@ -3,6 +3,7 @@
 No `from __future__ import annotations` here: typer reads the options' annotations,
 which name objects of api.cli imported inside `register`."""
 
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -38,7 +39,10 @@ def register(app: typer.Typer) -> None:
         graph = _open(store)
         try:
             typer.echo(f"explorateur : http://{host}:{port}/  (API : http://{host}:{port}/api/v1/docs)")
-            uvicorn.run(create_app(graph, neo4j=driver), host=host, port=port, log_level="warning")
+            web = create_app(graph, neo4j=driver)
+            # The search index is built while the server starts, not on the first search.
+            threading.Thread(target=web.state.services.index, name="index", daemon=True).start()
+            uvicorn.run(web, host=host, port=port, log_level="warning")
         finally:
             graph.close()
             if driver is not None:

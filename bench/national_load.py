@@ -37,8 +37,9 @@ from graph.model import Batch
 from graph.oxigraph_store import OxigraphStore
 from loaders.base import LoaderOutput
 from loaders.formats import KnownNodes
+from loaders.real_frame import RealOutputs, real_outputs
 from loaders.synthetic import generate, national
-from loaders.synthetic.loading import RealOutputs, real_outputs, synthetic_outputs
+from loaders.synthetic.loading import synthetic_outputs
 from loaders.synthetic.reference import reference_from_outputs
 
 TARGET_SECONDS: Final = 300.0

@@ -89,6 +89,10 @@ class Rejection:
 
 @dataclass(slots=True)
 class LoadReport:
+    """What one load of one dataset did: the store fills what it wrote, the load
+    pipeline (loaders.pipeline) the rest: the file, rows read, own nodes the store
+    already held (`merged`), rows rejected or loaded unresolved, time taken."""
+
     source: str
     nodes_written: int = 0
     edges_written: int = 0
@@ -96,6 +100,19 @@ class LoadReport:
     triples_removed: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     unresolved: list[Rejection] = field(default_factory=list)
+    file: str = ""
+    rows_in: int = 0
+    merged: int = 0
+    seconds: float = 0.0
+
+    @property
+    def loaded(self) -> int:
+        """Rows read and not rejected."""
+        return self.rows_in - len(self.rejected)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_in / self.seconds if self.seconds > 0 else 0.0
 
 
 @dataclass(frozen=True, slots=True)

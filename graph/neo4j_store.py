@@ -26,17 +26,18 @@ the other datasets' entries alone, as the RDF store does with named graphs; the
 visible properties are recomputed from the ledger, the first dataset by name winning
 where datasets disagree. Reads decode the ledger, so a `Neo4jStore` returns the very
 `Node` and `Edge` objects an `OxigraphStore` holding the same batches returns.
+
+The Cypher texts are in `graph.neo4j_cypher`, the ledger codec in `graph.neo4j_ledger`;
+this module holds the connection and the store.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any, Final, LiteralString, cast
 
 import networkx as nx
@@ -56,14 +57,48 @@ from neo4j.exceptions import (
     ServiceUnavailable,
     SessionExpired,
 )
-from neo4j.spatial import WGS84Point
 
-from graph.ids import family
-from graph.kinds import CodeKind, NodeKind, OrgKind, PlaceKind, RelKind, node_kind
-from graph.model import Batch, Counts, Edge, LoadReport, Node, PropValue, Provenance, Subgraph
+from graph.kinds import NodeKind, RelKind
+from graph.model import Batch, Counts, LoadReport, Node, Provenance, Subgraph
+from graph.neo4j_cypher import (
+    ADJACENT,
+    CLEAR,
+    COUNT_EDGES,
+    COUNT_NODES,
+    DATASET_SEEN,
+    DELETE_EDGES_BY_ELEMENT_ID,
+    EDGE_LEDGERS,
+    EXISTING_IDS,
+    NODE_LEDGERS,
+    OUTGOING_OF_DATASET,
+    READ_ALL_EDGES,
+    READ_ALL_NODES,
+    READ_DATASET_EDGES,
+    READ_DATASET_NODES,
+    READ_DATASETS,
+    READ_EDGES_AMONG,
+    READ_NODE,
+    SCHEMA,
+    UPDATE_EDGES_BY_ELEMENT_ID,
+    WRITE_DATASET,
+    WRITE_EDGES,
+    WRITE_NODES,
+)
+from graph.neo4j_ledger import (
+    FAMILY_LABELS,
+    KIND_LABELS,
+    EdgeIdent,
+    EdgeState,
+    NodeState,
+    Tagged,
+    batch_edges,
+    batch_nodes,
+    family_label,
+    subgraph_of,
+)
 from graph.projection import project
 from graph.settings import DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_NEO4J_URI, Settings
-from graph.store import GraphStore, StoreError
+from graph.store import GraphStore, Param, Question, Row, StoreError, Value
 
 __all__ = [
     "CHUNK_SIZE",
@@ -80,142 +115,6 @@ DEFAULT_URI: Final = DEFAULT_NEO4J_URI
 DEFAULT_DATABASE: Final = "neo4j"
 CHUNK_SIZE: Final = 5_000
 """Rows per `UNWIND` statement; one upsert sends as many statements as it needs, in one transaction."""
-
-FAMILY_LABELS: Final[Mapping[type, str]] = {OrgKind: "Organisation", PlaceKind: "Place", CodeKind: "Code"}
-_KIND_LABELS: Final = frozenset(k.value for fam in (OrgKind, PlaceKind, CodeKind) for k in fam)
-_NODE_RESERVED: Final = frozenset({"id", "name", "kind", "sources", "location", "by_source"})
-_EDGE_RESERVED: Final = frozenset({"key", "sources", "qualified", "by_source"})
-_INT64: Final = (-(2**63), 2**63 - 1)
-
-# -- Cypher ---------------------------------------------------------------------------------------
-
-SCHEMA: Final[tuple[LiteralString, ...]] = (
-    "CREATE CONSTRAINT node_id IF NOT EXISTS FOR (n:Node) REQUIRE n.id IS UNIQUE",
-    "CREATE CONSTRAINT dataset_source IF NOT EXISTS FOR (d:Dataset) REQUIRE d.source IS UNIQUE",
-    "CREATE INDEX node_name IF NOT EXISTS FOR (n:Node) ON (n.name)",
-    "CREATE INDEX node_kind IF NOT EXISTS FOR (n:Node) ON (n.kind)",
-    "CREATE POINT INDEX node_location IF NOT EXISTS FOR (n:Node) ON (n.location)",
-)
-
-EXISTING_IDS: Final = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id AS id"
-
-NODE_LEDGERS: Final = """
-UNWIND $ids AS id
-MATCH (n:Node {id: id})
-RETURN n.id AS id, n.by_source AS by_source
-"""
-
-WRITE_NODES: Final = """
-UNWIND $rows AS row
-MERGE (n:Node {id: row.id})
-SET n = row.props
-SET n:$(row.labels)
-REMOVE n:$(row.stale_labels)
-"""
-
-# REL_TYPE is replaced by a `RelKind` value (never by user input): see `_for_rel`. Both ends
-# are looked up by id, then joined by the cheaper side: without the hints the planner may
-# expand every relationship of a dense end (a département) for each row.
-EDGE_LEDGERS_TEMPLATE: Final = """
-UNWIND $rows AS row
-MATCH (s:Node {id: row.source})-[r:REL_TYPE {key: row.key}]->(t:Node {id: row.target})
-USING INDEX s:Node(id)
-USING INDEX t:Node(id)
-RETURN row.source AS source, row.target AS target, row.key AS key, r.by_source AS by_source
-"""
-
-WRITE_EDGES_TEMPLATE: Final = """
-UNWIND $rows AS row
-MATCH (s:Node {id: row.source})
-MATCH (t:Node {id: row.target})
-MERGE (s)-[r:REL_TYPE {key: row.key}]->(t)
-SET r = row.props
-"""
-
-DATASET_SEEN: Final = "MATCH (d:Dataset {source: $source}) RETURN d.source AS source"
-
-# The relations a dataset gave the batch's nodes before: a reload replaces them.
-OUTGOING_OF_DATASET: Final = """
-UNWIND $ids AS id
-MATCH (s:Node {id: id})-[r]->(t:Node)
-WHERE $source IN r.sources
-RETURN s.id AS source, type(r) AS rel, t.id AS target, r.key AS key, r.by_source AS by_source,
-       elementId(r) AS element_id
-"""
-
-UPDATE_EDGES_BY_ELEMENT_ID: Final = """
-UNWIND $rows AS row
-MATCH ()-[r]->()
-WHERE elementId(r) = row.element_id
-SET r = row.props
-"""
-
-DELETE_EDGES_BY_ELEMENT_ID: Final = """
-UNWIND $ids AS element_id
-MATCH ()-[r]->()
-WHERE elementId(r) = element_id
-DELETE r
-"""
-
-READ_DATASETS: Final = """
-MATCH (d:Dataset)
-RETURN d.source AS source, d.date AS date, d.synthetic AS synthetic, d.title AS title
-"""
-
-WRITE_DATASET: Final = """
-MERGE (d:Dataset {source: $source})
-SET d.date = $date, d.synthetic = $synthetic, d.title = $title
-"""
-
-READ_NODE: Final = "MATCH (n:Node {id: $id}) RETURN n.id AS id, n.by_source AS by_source"
-
-READ_ALL_NODES: Final = "MATCH (n:Node) RETURN n.id AS id, n.by_source AS by_source"
-
-READ_ALL_EDGES: Final = """
-MATCH (s:Node)-[r]->(t:Node)
-RETURN s.id AS source, type(r) AS rel, t.id AS target, r.key AS key, r.by_source AS by_source
-"""
-
-READ_EDGES_AMONG: Final = """
-MATCH (s:Node)-[r]->(t:Node)
-USING INDEX s:Node(id)
-USING INDEX t:Node(id)
-WHERE s.id IN $ids AND t.id IN $ids
-RETURN s.id AS source, type(r) AS rel, t.id AS target, r.key AS key, r.by_source AS by_source
-"""
-
-ADJACENT: Final = """
-UNWIND $ids AS id
-MATCH (:Node {id: id})--(m:Node)
-RETURN DISTINCT m.id AS id
-"""
-
-COUNT_NODES: Final = """
-MATCH (n:Node)
-UNWIND labels(n) AS label
-WITH label WHERE label IN $kinds
-RETURN label AS kind, count(*) AS n
-"""
-
-# Parallel relations of one type between two nodes count once unless they carry a key
-# or attributes: the rule of `graph.rdf_decode` (the direct triple is one triple).
-COUNT_EDGES: Final = """
-MATCH (s:Node)-[r]->(t:Node)
-WITH type(r) AS rel, s, t, sum(CASE WHEN r.qualified THEN 1 ELSE 0 END) AS qualified
-RETURN rel, sum(CASE WHEN qualified > 0 THEN qualified ELSE 1 END) AS n
-"""
-
-CLEAR: Final = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-
-
-def _for_rel(template: str, rel: RelKind) -> LiteralString:
-    """A per-type statement: relationship types cannot be parameters in MATCH."""
-    return template.replace("REL_TYPE", rel.value)
-
-
-_EDGE_LEDGERS: Final = {rel: _for_rel(EDGE_LEDGERS_TEMPLATE, rel) for rel in RelKind}
-_WRITE_EDGES: Final = {rel: _for_rel(WRITE_EDGES_TEMPLATE, rel) for rel in RelKind}
-
 
 # -- connection -----------------------------------------------------------------------------------
 
@@ -262,184 +161,6 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> tuple[str, tuple[
 def _reason(error: BaseException) -> str:
     message = getattr(error, "message", None) or str(error) or type(error).__name__
     return " ".join(str(message).split())
-
-
-def family_label(kind: NodeKind) -> str:
-    """``Organisation``, ``Place`` or ``Code``.
-
-    >>> family_label(OrgKind.ACI), family_label(PlaceKind.COMMUNE), family_label(CodeKind.ROME)
-    ('Organisation', 'Place', 'Code')
-    """
-    return FAMILY_LABELS[type(kind)]
-
-
-# -- the ledger -----------------------------------------------------------------------------------
-# Values are tagged in JSON so that they read back with their type: ["d", "2019-03-01"].
-
-_Tagged = list[Any]
-_EdgeIdent = tuple[str, RelKind, str, str]  # source, relation, target, key
-
-
-def _tag(value: PropValue) -> _Tagged:
-    if isinstance(value, bool):
-        return ["b", value]
-    if isinstance(value, int):
-        return ["i", value]
-    if isinstance(value, float):
-        return ["f", value]
-    if isinstance(value, date):
-        return ["d", value.isoformat()]
-    return ["s", value]
-
-
-def _untag(tagged: _Tagged) -> PropValue:
-    tag, value = tagged
-    if tag == "d":
-        return date.fromisoformat(value)
-    return cast(PropValue, value)
-
-
-def _check_value(owner: str, name: str, value: object) -> PropValue:
-    """The value if Neo4j and the RDF store can both hold it; ValueError otherwise."""
-    # subclasses (a StrEnum member, an IntEnum member) are stored as their plain value
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, float):
-        return float(value)
-    if isinstance(value, int):
-        if not _INT64[0] <= value <= _INT64[1]:
-            raise ValueError(f"{owner}: property {name!r} has an integer out of 64-bit range: {value!r}")
-        return int(value)
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return value
-    raise ValueError(f"{owner}: property {name!r} has an unsupported value {value!r}")
-
-
-@dataclass
-class _NodeState:
-    """One node as the store holds it: what each dataset said."""
-
-    by_source: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @classmethod
-    def parse(cls, text: str | None) -> _NodeState:
-        return cls(json.loads(text) if text else {})
-
-    def kinds(self) -> set[NodeKind]:
-        return {node_kind(entry["kind"]) for entry in self.by_source.values()}
-
-    def labels(self) -> set[str]:
-        return {label for kind in self.kinds() for label in (family_label(kind), kind.value)}
-
-    def node(self, node_id: str) -> Node:
-        """The node as `graph.rdf_decode` rebuilds it: the first dataset by name wins."""
-        first = self.by_source[min(self.by_source)]
-        props: dict[str, PropValue] = {}
-        for source in sorted(self.by_source, reverse=True):
-            for name, tagged in self.by_source[source]["props"].items():
-                props[name] = _untag(tagged)
-        return Node(
-            node_id,
-            node_kind(first["kind"]),
-            first["name"],
-            props=dict(sorted(props.items())),
-            sources=tuple(sorted(self.by_source)),
-        )
-
-    def properties(self, node_id: str) -> dict[str, Any]:
-        """What Neo4j stores: the resolved values, typed, plus the ledger."""
-        node = self.node(node_id)
-        props: dict[str, Any] = {k: v for k, v in node.props.items() if k not in _NODE_RESERVED}
-        props.update(
-            id=node_id,
-            name=node.name,
-            kind=node.kind.value,
-            sources=list(node.sources),
-            by_source=json.dumps(self.by_source, sort_keys=True, separators=(",", ":")),
-        )
-        location = _location(node.props)
-        if location is not None:
-            props["location"] = location
-        return props
-
-
-def _location(props: Mapping[str, PropValue]) -> WGS84Point | None:
-    lat, lon = props.get("latitude"), props.get("longitude")
-    if not _is_number(lat) or not _is_number(lon):
-        return None
-    latitude, longitude = float(cast(float, lat)), float(cast(float, lon))
-    if not (math.isfinite(latitude) and math.isfinite(longitude)):
-        return None
-    if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
-        return None
-    return WGS84Point((longitude, latitude))
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-@dataclass
-class _EdgeState:
-    """One relationship as the store holds it: each dataset's attributes, or None when the
-    dataset wrote the bare relation (no key, no attributes)."""
-
-    by_source: dict[str, dict[str, _Tagged] | None] = field(default_factory=dict)
-
-    @classmethod
-    def parse(cls, text: str | None) -> _EdgeState:
-        return cls(json.loads(text) if text else {})
-
-    @property
-    def qualified_sources(self) -> list[str]:
-        return sorted(s for s, attrs in self.by_source.items() if attrs is not None)
-
-    def attrs(self) -> dict[str, PropValue]:
-        resolved: dict[str, PropValue] = {}
-        for source in sorted(self.by_source, reverse=True):
-            for name, tagged in (self.by_source[source] or {}).items():
-                resolved[name] = _untag(tagged)
-        return resolved
-
-    def properties(self, key: str) -> dict[str, Any]:
-        props: dict[str, Any] = {k: v for k, v in self.attrs().items() if k not in _EDGE_RESERVED}
-        props.update(
-            key=key,
-            sources=sorted(self.by_source),
-            qualified=bool(self.qualified_sources),
-            by_source=json.dumps(self.by_source, sort_keys=True, separators=(",", ":")),
-        )
-        return props
-
-
-def _fold_edges(records: Iterable[tuple[str, str, str, str, str | None]]) -> list[Edge]:
-    """Relationships → edges, by the rule of `graph.rdf_decode`: between two nodes, the
-    relations of one type that carry a key or attributes are the edges; when none does,
-    the bare relation is one edge citing every dataset that wrote it."""
-    groups: dict[tuple[str, RelKind, str], list[tuple[str, _EdgeState]]] = defaultdict(list)
-    for source, rel, target, key, ledger in records:
-        groups[(source, RelKind(rel), target)].append((key or "", _EdgeState.parse(ledger)))
-    edges: list[Edge] = []
-    for (source, rel, target), members in sorted(groups.items()):
-        qualified = [(key, state) for key, state in members if state.qualified_sources]
-        if not qualified:
-            cited = sorted({s for _, state in members for s in state.by_source})
-            edges.append(Edge(source, rel, target, sources=tuple(cited)))
-            continue
-        for key, state in sorted(qualified, key=lambda member: member[0]):
-            edges.append(
-                Edge(
-                    source,
-                    rel,
-                    target,
-                    attrs=state.attrs(),
-                    key=key,
-                    sources=tuple(state.qualified_sources),
-                )
-            )
-    return edges
 
 
 def _chunks(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -533,8 +254,8 @@ class Neo4jStore:
         """
         source = batch.provenance.source
         try:
-            nodes = _batch_nodes(batch)
-            edges = _batch_edges(batch)
+            nodes = batch_nodes(batch)
+            edges = batch_edges(batch)
         except (TypeError, ValueError) as e:
             raise StoreError(f"{source}: batch not written: {e}") from e
         self.ensure_schema()
@@ -547,7 +268,7 @@ class Neo4jStore:
         tx: ManagedTransaction,
         batch: Batch,
         nodes: dict[str, dict[str, Any]],
-        edges: dict[_EdgeIdent, dict[str, _Tagged] | None],
+        edges: dict[EdgeIdent, dict[str, Tagged] | None],
     ) -> None:
         """Read what the store holds of the batch, then write what changed.
 
@@ -557,7 +278,7 @@ class Neo4jStore:
         source = batch.provenance.source
         self._check_endpoints(tx, batch)
         held_nodes = self._node_ledgers(tx, list(nodes))
-        by_rel: dict[RelKind, list[_EdgeIdent]] = defaultdict(list)
+        by_rel: dict[RelKind, list[EdgeIdent]] = defaultdict(list)
         for ident in edges:
             by_rel[ident[1]].append(ident)
         held_edges = {rel: self._edge_ledgers(tx, rel, idents) for rel, idents in sorted(by_rel.items())}
@@ -572,7 +293,7 @@ class Neo4jStore:
         node_rows: list[dict[str, Any]] = []
         for node_id, entry in nodes.items():
             raw = held_nodes.get(node_id)
-            state = _NodeState.parse(raw)
+            state = NodeState.parse(raw)
             before = state.labels()
             state.by_source[source] = entry
             props = state.properties(node_id)
@@ -595,7 +316,7 @@ class Neo4jStore:
             for ident in idents:
                 s, _, t, key = ident
                 raw = held_edges[rel].get((s, t, key))
-                edge = _EdgeState.parse(raw)
+                edge = EdgeState.parse(raw)
                 attrs = edges[ident]
                 if attrs is not None or s in nodes:
                     edge.by_source[source] = attrs
@@ -605,12 +326,12 @@ class Neo4jStore:
                 if props["by_source"] != raw:
                     edge_rows.append({"source": s, "target": t, "key": key, "props": props})
             for chunk in _chunks(edge_rows, self.chunk_size):
-                tx.run(_WRITE_EDGES[rel], rows=list(chunk)).consume()
+                tx.run(WRITE_EDGES[rel], rows=list(chunk)).consume()
 
         withdrawn: list[str] = []
         updated: list[dict[str, Any]] = []
         for (_, _, _, key), raw, element_id in replaced:
-            edge = _EdgeState.parse(raw)
+            edge = EdgeState.parse(raw)
             del edge.by_source[source]
             if edge.by_source:
                 updated.append({"element_id": element_id, "props": edge.properties(key)})
@@ -632,10 +353,10 @@ class Neo4jStore:
 
     def _outgoing_of_dataset(
         self, tx: ManagedTransaction, ids: list[str], source: str
-    ) -> list[tuple[_EdgeIdent, str, str]]:
+    ) -> list[tuple[EdgeIdent, str, str]]:
         if tx.run(DATASET_SEEN, source=source).single() is None:
             return []  # a dataset written for the first time has no relations to replace
-        found: list[tuple[_EdgeIdent, str, str]] = []
+        found: list[tuple[EdgeIdent, str, str]] = []
         for chunk in _chunks(ids, self.chunk_size):
             for r in tx.run(OUTGOING_OF_DATASET, ids=list(chunk), source=source):
                 ident = (r["source"], RelKind(r["rel"]), r["target"], r["key"] or "")
@@ -650,12 +371,12 @@ class Neo4jStore:
         return held
 
     def _edge_ledgers(
-        self, tx: ManagedTransaction, rel: RelKind, idents: list[_EdgeIdent]
+        self, tx: ManagedTransaction, rel: RelKind, idents: list[EdgeIdent]
     ) -> dict[tuple[str, str, str], str]:
         held: dict[tuple[str, str, str], str] = {}
         keys = [{"source": s, "target": t, "key": k} for s, _, t, k in idents]
         for chunk in _chunks(keys, self.chunk_size):
-            for record in tx.run(_EDGE_LEDGERS[rel], rows=list(chunk)):
+            for record in tx.run(EDGE_LEDGERS[rel], rows=list(chunk)):
                 held[(record["source"], record["target"], record["key"])] = record["by_source"]
         return held
 
@@ -699,12 +420,41 @@ class Neo4jStore:
         records = self._read(READ_NODE, id=node_id)
         if not records:
             return None
-        return _NodeState.parse(records[0]["by_source"]).node(node_id)
+        return NodeState.parse(records[0]["by_source"]).node(node_id)
+
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        """The ids among `ids` the store holds, looked up in chunks."""
+        wanted = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for chunk in _chunks(wanted, self.chunk_size):
+            found.update(record["id"] for record in self._read(EXISTING_IDS, ids=list(chunk)))
+        return found
 
     def subgraph(self) -> Subgraph:
         nodes = self._read(READ_ALL_NODES)
         edges = self._read(READ_ALL_EDGES)
-        return _subgraph(nodes, edges)
+        return subgraph_of(nodes, edges)
+
+    def dataset(self, source: str) -> Subgraph:
+        """One dataset as the store holds it: each ledger cut down to that dataset's entry."""
+
+        def only(records: list[Record]) -> list[dict[str, Any]]:
+            kept = []
+            for record in records:
+                ledger = json.loads(record["by_source"])
+                kept.append({**record.data(), "by_source": json.dumps({source: ledger[source]})})
+            return kept
+
+        nodes = only(self._read(READ_DATASET_NODES, source=source))
+        edges = only(self._read(READ_DATASET_EDGES, source=source))
+        return subgraph_of(nodes, edges)
+
+    def ask(self, question: Question, params: Mapping[str, Param] | None = None) -> list[Row]:
+        """The rows of the question's Cypher, run in a read transaction."""
+        return [
+            tuple(_cypher_value(v) for v in record.values())
+            for record in self.read(question.cypher, dict(params or {}))
+        ]
 
     def neighbourhood(self, node_id: str, *, depth: int = 1) -> Subgraph:
         """The subgraph induced by the nodes at most `depth` relations away, any direction."""
@@ -721,7 +471,7 @@ class Neo4jStore:
                 reached |= step
                 frontier = step
             ids = sorted(reached)
-            return _subgraph(list(tx.run(NODE_LEDGERS, ids=ids)), list(tx.run(READ_EDGES_AMONG, ids=ids)))
+            return subgraph_of(list(tx.run(NODE_LEDGERS, ids=ids)), list(tx.run(READ_EDGES_AMONG, ids=ids)))
 
         with self._errors("reading"), self._session() as session:
             found = session.execute_read(work)
@@ -736,7 +486,7 @@ class Neo4jStore:
 
     def counts(self) -> Counts:
         nodes: Counter[str] = Counter()
-        for record in self._read(COUNT_NODES, kinds=sorted(_KIND_LABELS)):
+        for record in self._read(COUNT_NODES, kinds=sorted(KIND_LABELS)):
             nodes[record["kind"]] += int(record["n"])
         edges: Counter[str] = Counter()
         for record in self._read(COUNT_EDGES):
@@ -755,47 +505,15 @@ class Neo4jStore:
         self.close()
 
 
-def _batch_nodes(batch: Batch) -> dict[str, dict[str, Any]]:
-    """Each node's ledger entry for this dataset, types checked (ValueError names the node)."""
-    entries: dict[str, dict[str, Any]] = {}
-    for node in batch.nodes:
-        family(node.id)  # ValueError for an id without a family prefix
-        if not isinstance(node.kind, OrgKind | PlaceKind | CodeKind):
-            raise ValueError(f"{node.id}: kind {node.kind!r} is not a node kind")
-        if not isinstance(node.name, str):
-            raise ValueError(f"{node.id}: name {node.name!r} is not a string")
-        entry = entries.setdefault(node.id, {"kind": node.kind.value, "name": node.name, "props": {}})
-        entry["kind"], entry["name"] = node.kind.value, node.name
-        for name, value in node.props.items():
-            entry["props"][name] = _tag(_check_value(node.id, name, value))
-    return entries
-
-
-def _batch_edges(batch: Batch) -> dict[_EdgeIdent, dict[str, _Tagged] | None]:
-    """Each relation's attributes for this dataset (None: a bare relation), types checked."""
-    entries: dict[_EdgeIdent, dict[str, _Tagged] | None] = {}
-    for edge in batch.edges:
-        if not isinstance(edge.rel, RelKind):
-            raise ValueError(f"{edge.source}: relation {edge.rel!r} is not a relation kind")
-        if not isinstance(edge.key, str):
-            raise ValueError(f"{edge.source}: relation key {edge.key!r} is not a string")
-        family(edge.source)
-        family(edge.target)
-        ident = (edge.source, edge.rel, edge.target, edge.key)
-        attrs = {name: _tag(_check_value(edge.source, name, v)) for name, v in edge.attrs.items()}
-        if not attrs and not edge.key:
-            entries.setdefault(ident, None)
-        else:
-            entries[ident] = {**(entries.get(ident) or {}), **attrs}
-    return entries
-
-
-def _subgraph(node_records: Iterable[Any], edge_records: Iterable[Any]) -> Subgraph:
-    nodes = tuple(
-        _NodeState.parse(r["by_source"]).node(r["id"]) for r in sorted(node_records, key=lambda r: r["id"])
-    )
-    edges = _fold_edges((r["source"], r["rel"], r["target"], r["key"], r["by_source"]) for r in edge_records)
-    return Subgraph(nodes, tuple(edges))
+def _cypher_value(value: Any) -> Value:
+    """A value of a Cypher answer as a plain value (a `neo4j.time.Date` as a `date`)."""
+    to_native = getattr(value, "to_native", None)
+    if to_native is not None:
+        native = to_native()
+        return native if isinstance(native, date) else str(native)
+    if value is None or isinstance(value, str | int | float | bool):
+        return cast(Value, value)
+    return str(value)
 
 
 if TYPE_CHECKING:  # mypy checks that Neo4jStore honours the GraphStore protocol

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from pyoxigraph import DefaultGraph, NamedNode, Quad, Store
+from pyoxigraph import DefaultGraph, NamedNode, Quad, QuerySolutions, Store
 
 from graph.kinds import NodeKind, RelKind
 from graph.model import Batch, Counts, LoadReport, Node, Provenance, Subgraph
@@ -31,7 +31,8 @@ from graph.rdf import (
     node_id as id_of_iri,
 )
 from graph.rdf_decode import decode, source_of_graph
-from graph.store import StoreError
+from graph.sparql_params import bind_sparql, sparql_value
+from graph.store import Param, Question, Row, StoreError
 
 __all__ = ["OxigraphStore"]
 
@@ -212,8 +213,28 @@ class OxigraphStore:
         found = decode(self._store.quads_for_pattern(NamedNode(iri(node_id)), None, None, None))
         return next((n for n in found.nodes if n.id == node_id), None)
 
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        """The ids among `ids` the store holds: one index lookup each."""
+        return {i for i in dict.fromkeys(ids) if self._exists(i)}
+
     def subgraph(self) -> Subgraph:
         return decode(self._store.quads_for_pattern(None, None, None, None))
+
+    def dataset(self, source: str) -> Subgraph:
+        """One dataset as the store holds it: the decoded quads of its named graph."""
+        return decode(
+            q
+            for q in self._store.quads_for_pattern(None, None, None, graph_iri(source))
+            if isinstance(q.subject, NamedNode)
+        )
+
+    def ask(self, question: Question, params: Mapping[str, Param] | None = None) -> list[Row]:
+        """The rows of the question's SPARQL, its `$name` parameters bound to RDF terms."""
+        result = self.query(bind_sparql(question.sparql, params or {}))
+        if not isinstance(result, QuerySolutions):
+            raise StoreError(f"{question.name}: the SPARQL text is not a SELECT query")
+        columns = [v.value for v in result.variables]
+        return [tuple(sparql_value(solution[c]) for c in columns) for solution in result]
 
     def neighbourhood(self, node_id: str, *, depth: int = 1) -> Subgraph:
         if self.node(node_id) is None:
@@ -279,6 +300,9 @@ class OxigraphStore:
         The on-disk lock goes with the last reference to the pyoxigraph store, and an
         iterator a caller still holds (`quads()`) is one: collect them now.
         """
+        if self.path is None:  # in memory: no lock to release, nothing to flush
+            del self._store
+            return
         self._store.flush()
         del self._store
         gc.collect()

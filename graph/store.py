@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
 import networkx as nx
@@ -10,11 +12,25 @@ import networkx as nx
 from graph.kinds import NodeKind
 from graph.model import Batch, Counts, LoadReport, Node, Provenance, Subgraph
 
-__all__ = ["GraphStore", "StoreError"]
+__all__ = ["GraphStore", "Param", "Question", "Row", "StoreError", "Value"]
+
+Value = str | int | float | bool | date | None
+Row = tuple[Value, ...]
+Param = str | int | float | bool
 
 
 class StoreError(RuntimeError):
     """A store could not do what was asked; the message says what and where."""
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A named question written once per query language, with `$name` parameters:
+    each backend runs its own text (see queries/paired.py)."""
+
+    name: str
+    sparql: str
+    cypher: str
 
 
 class GraphStore(Protocol):
@@ -30,12 +46,28 @@ class GraphStore(Protocol):
 
     def node(self, node_id: str) -> Node | None: ...
 
+    def existing_ids(self, ids: Iterable[str]) -> set[str]:
+        """The ids among `ids` that the store holds (in any dataset)."""
+        ...
+
     def neighbourhood(self, node_id: str, *, depth: int = 1) -> Subgraph:
         """The subgraph induced by the nodes at most `depth` relations away, any direction."""
         ...
 
     def subgraph(self) -> Subgraph:
         """Every node and relation."""
+        ...
+
+    def dataset(self, source: str) -> Subgraph:
+        """One dataset as the store holds it: its nodes with the values it gave them
+        (not the values other datasets add to the same nodes), and its relations."""
+        ...
+
+    def ask(self, question: Question, params: Mapping[str, Param] | None = None) -> list[Row]:
+        """The rows of a named question, in this backend's language, as plain values
+        (node ids, not IRIs; numbers, booleans, dates), in no particular order. On the
+        embedded store each `$name` is replaced by its RDF term: a node id by its IRI, a
+        number by an `xsd:double`, a boolean by an `xsd:boolean`."""
         ...
 
     def projection(

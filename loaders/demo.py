@@ -1,4 +1,5 @@
-"""The demo's graph: real open data, the guide's case studies and a synthetic Aube."""
+"""The demo's graph: real open data, the guide's case studies and a synthetic Aube,
+loaded by the load pipeline like any other request."""
 
 from __future__ import annotations
 
@@ -7,34 +8,31 @@ from typing import Final
 
 from graph.model import LoadReport
 from graph.oxigraph_store import OxigraphStore
-from loaders.case_studies import read_case_studies
-from loaders.real import real_sources
+from loaders.pipeline import LoadRequest, LoadSource, load_fresh
+from loaders.real_frame import real_outputs
 from loaders.synthetic import departement, generate
-from loaders.synthetic.loading import load_generated, real_outputs
+from loaders.synthetic.reference import reference_from_outputs
 
-__all__ = ["DEMO_DEPARTEMENT", "DEMO_SEED", "build_demo"]
+__all__ = ["DEMO_DEPARTEMENT", "DEMO_SEED", "build_demo", "demo_requests"]
 
 DEMO_DEPARTEMENT: Final = "10"  # the Aube: its club and Boutique Boulot appear in the guide
 DEMO_SEED: Final = 42
 
 
-def build_demo(store: OxigraphStore, workdir: Path, *, data_dir: Path | None = None) -> list[LoadReport]:
-    """Fill an empty store: every real source (bulk-loaded), the case studies, then a
-    synthetic Aube generated into `workdir` and loaded flagged synthetic."""
-    frame = real_outputs(data_dir)
-    outputs = list(real_sources(data_dir, frame=frame))
-    store.bulk_load(o.batch for o in outputs)
-    reports = [
-        LoadReport(
-            o.batch.provenance.source,
-            nodes_written=len(o.batch.nodes),
-            edges_written=len(o.batch.edges),
-            rejected=list(o.rejected),
-            unresolved=list(o.unresolved),
-        )
-        for o in outputs
+def demo_requests(workdir: Path, *, data_dir: Path | None = None) -> list[LoadRequest]:
+    """What the demo loads, in order: every real source, the case studies, and the
+    synthetic Aube generated into `workdir`."""
+    return [
+        LoadRequest(LoadSource.REEL, data_dir=data_dir),
+        LoadRequest(LoadSource.GUIDE),
+        LoadRequest(LoadSource.SYNTHETIQUE, workdir, data_dir=data_dir),
     ]
-    reports.append(store.upsert(read_case_studies()))
-    generate(departement(DEMO_DEPARTEMENT), workdir, seed=DEMO_SEED)
-    reports.extend(load_generated(store, workdir, real=frame, with_frame=False))
-    return reports
+
+
+def build_demo(store: OxigraphStore, workdir: Path, *, data_dir: Path | None = None) -> list[LoadReport]:
+    """Fill an empty store with `demo_requests` (bulk-loaded), after generating the
+    synthetic Aube into `workdir`; one report per dataset."""
+    frame = real_outputs(data_dir)
+    reference = reference_from_outputs(frame.geography, frame.nomenclatures, frame.structures)
+    generate(departement(DEMO_DEPARTEMENT), workdir, seed=DEMO_SEED, reference=reference)
+    return load_fresh(store, demo_requests(workdir, data_dir=data_dir), frame=frame)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from graph.ids import slugify
 from graph.model import Provenance
-from graph.store import GraphStore
 from loaders.base import LoaderOutput
 from loaders.formats import (
     KnownNodes,
@@ -19,7 +18,7 @@ from loaders.formats import (
     load_ptce,
 )
 from loaders.generic_csv import load_organisations
-from loaders.geo import commune_index
+from loaders.geo import CommuneIndex, commune_index
 from loaders.sources import SHARED_DATA
 
 __all__ = ["FileFormat", "read_user_file", "user_provenance"]
@@ -48,21 +47,23 @@ def read_user_file(
     fmt: FileFormat,
     path: Path,
     *,
-    store: GraphStore,
+    known: KnownNodes,
     provenance: Provenance,
     mapping: str | None = None,
     data_dir: Path | None = None,
+    communes: CommuneIndex | None = None,
 ) -> LoaderOutput:
-    """Parse, normalise and validate `path`; organisations it names must be in `store`."""
+    """Parse, normalise and validate `path`; organisations it names must be `known`
+    (`KnownNodes.of_store`). An organisations file resolves its communes in
+    `communes`, by default read from `data_dir`."""
     if fmt is FileFormat.ORGANISATIONS:
         geo = (data_dir or SHARED_DATA) / "geo"
         return load_organisations(
             path,
             mapping=mapping or "name=name,siret=siret,code_insee=code_insee",
             provenance=provenance,
-            communes=commune_index(geo / "communes.json", geo / "communes_centroides.csv"),
+            communes=communes or commune_index(geo / "communes.json", geo / "communes_centroides.csv"),
         )
-    known = KnownNodes.of_store(store)
     readers = {
         FileFormat.CLUBS: load_club_members,
         FileFormat.PTCE: load_ptce,

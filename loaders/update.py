@@ -29,13 +29,9 @@ from dataclasses import replace
 from datetime import date
 from typing import Final
 
-from pyoxigraph import NamedNode, Quad
-
 from graph.kinds import OrgKind
 from graph.model import Batch, Edge, Node, PropValue, Subgraph
-from graph.oxigraph_store import OxigraphStore
-from graph.rdf import graph_iri
-from graph.rdf_decode import decode
+from graph.store import GraphStore
 from loaders.base import LoaderOutput
 
 __all__ = ["CHANGED_ON", "PREVIOUS", "apply_update", "dataset", "dataset_nodes", "plan_update"]
@@ -49,16 +45,12 @@ def _is_history(name: str) -> bool:
     return name.startswith(PREVIOUS) or name.endswith(CHANGED_ON)
 
 
-def dataset(store: OxigraphStore, source: str) -> Subgraph:
-    """One dataset as the store holds it: its nodes with the values it gave them (not
-    the values other datasets add to the same nodes), and its relations."""
-    graph = graph_iri(source)
-    rows = store.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
-    quads = [Quad(row["s"], row["p"], row["o"], graph) for row in rows if isinstance(row["s"], NamedNode)]
-    return decode(quads)
+def dataset(store: GraphStore, source: str) -> Subgraph:
+    """One dataset as the store holds it (`GraphStore.dataset`)."""
+    return store.dataset(source)
 
 
-def dataset_nodes(store: OxigraphStore, source: str) -> list[Node]:
+def dataset_nodes(store: GraphStore, source: str) -> list[Node]:
     return list(dataset(store, source).nodes)
 
 
@@ -120,7 +112,7 @@ def apply_update(
     return LoaderOutput(batch, new.rows_in, new.rejected, new.unresolved)
 
 
-def plan_update(store: OxigraphStore, new: LoaderOutput) -> LoaderOutput:
+def plan_update(store: GraphStore, new: LoaderOutput) -> LoaderOutput:
     """`apply_update` against the dataset of `new` as `store` holds it."""
     held = dataset(store, new.batch.provenance.source)
     return apply_update(held.nodes, new, previous_edges=held.edges)

@@ -132,15 +132,18 @@ def subgraph_of(store: OxigraphStore, ids: Iterable[str]) -> Subgraph:
     return decode(node_quads_with_qualified(store, ids))
 
 
-def actor_profile(store: OxigraphStore, node_id: str) -> ActorProfile | None:
-    """The actor `node_id`, or None when the store does not hold it."""
+def actor_profile(
+    store: OxigraphStore, node_id: str, *, flags: Mapping[str, bool] | None = None
+) -> ActorProfile | None:
+    """The actor `node_id`, or None when the store does not hold it. `flags`: each
+    dataset's synthetic flag, when the caller holds them (else read from the store)."""
     subject = NamedNode(iri(node_id))
     quads = _named_graphs_only(store.quads_for_pattern(subject, None, None, None))
     found = decode(quads)
     node = next((n for n in found.nodes if n.id == node_id), None)
     if node is None:
         return None
-    flags = dataset_flags(store)
+    flags = flags if flags is not None else dataset_flags(store)
     said: dict[tuple[str, PropValue], set[str]] = defaultdict(set)
     targets: list[str] = []
     for quad in quads:

@@ -19,27 +19,21 @@ step, and breaks ties by the lexicographically smallest sequence of ids.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
-from pyoxigraph import Literal, NamedNode, QuerySolutions
-
-from graph.neo4j_store import Neo4jStore
-from graph.oxigraph_store import OxigraphStore
-from graph.rdf import from_literal, iri, node_id, to_literal
+from graph.sparql_params import bind_sparql
+from graph.store import GraphStore, Param, Question, Row, Value
 
 __all__ = [
     "QUESTIONS",
     "Row",
     "Value",
     "ask",
-    "ask_cypher",
-    "ask_sparql",
     "bind_sparql",
+    "question",
     "club_members",
     "cypher_text",
     "naf_section_in_ze",
@@ -64,12 +58,7 @@ QUESTIONS: Final = frozenset(
     }
 )
 
-Value = str | int | float | bool | date | None
-Row = tuple[Value, ...]
-Param = str | int | float | bool
-Backend = OxigraphStore | Neo4jStore
-
-_PARAM: Final = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+Backend = GraphStore
 
 
 def _check(name: str) -> None:
@@ -91,55 +80,6 @@ def cypher_text(name: str) -> str:
     return (_HERE / "cypher" / f"{name}.cypher").read_text(encoding="utf-8")
 
 
-def _term(value: Param) -> str:
-    """The RDF term a parameter stands for, in SPARQL syntax.
-
-    >>> _term("commune:10387"), _term(20.0), _term(True)
-    ('<http://id.insee.fr/geo/commune/10387>', '"20.0"^^<http://www.w3.org/2001/XMLSchema#double>', \
-'"true"^^<http://www.w3.org/2001/XMLSchema#boolean>')
-    """
-    if isinstance(value, str):
-        return str(NamedNode(iri(value)))
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(to_literal(float(value)))
-    return str(to_literal(value))
-
-
-def bind_sparql(text: str, params: Mapping[str, Param]) -> str:
-    """`text` with each ``$name`` replaced by the term of ``params[name]``."""
-
-    def replace(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name not in params:
-            raise KeyError(f"missing parameter ${name}")
-        return _term(params[name])
-
-    return _PARAM.sub(replace, text)
-
-
-def _sparql_value(term: object) -> Value:
-    if term is None:
-        return None
-    if isinstance(term, NamedNode):
-        try:
-            return node_id(term.value)
-        except ValueError:
-            return term.value
-    if isinstance(term, Literal):
-        return from_literal(term)
-    return str(term)
-
-
-def _cypher_value(value: Any) -> Value:
-    to_native = getattr(value, "to_native", None)
-    if to_native is not None:  # neo4j.time.Date and friends
-        native = to_native()
-        return native if isinstance(native, date) else str(native)
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
-
-
 def _sort_key(row: Row) -> tuple[tuple[bool, str, str], ...]:
     return tuple((v is None, type(v).__name__, repr(v)) for v in row)
 
@@ -148,26 +88,15 @@ def _sorted(rows: Iterable[Row]) -> list[Row]:
     return sorted(rows, key=_sort_key)
 
 
-def ask_sparql(store: OxigraphStore, name: str, **params: Param) -> list[Row]:
-    """The rows of a question on the embedded store, sorted."""
-    result = store.query(bind_sparql(sparql_text(name), params))
-    if not isinstance(result, QuerySolutions):
-        raise TypeError(f"{name}.rq is not a SELECT query")
-    columns = [v.value for v in result.variables]
-    return _sorted(tuple(_sparql_value(solution[c]) for c in columns) for solution in result)
+@cache
+def question(name: str) -> Question:
+    """A named question, with its two texts."""
+    return Question(name, sparql_text(name), cypher_text(name))
 
 
-def ask_cypher(store: Neo4jStore, name: str, **params: Param) -> list[Row]:
-    """The rows of a question on Neo4j (a read transaction), sorted."""
-    records = store.read(cypher_text(name), params)
-    return _sorted(tuple(_cypher_value(v) for v in record.values()) for record in records)
-
-
-def ask(store: Backend, name: str, **params: Param) -> list[Row]:
-    """The rows of a question on either backend, from that backend's own store."""
-    if isinstance(store, OxigraphStore):
-        return ask_sparql(store, name, **params)
-    return ask_cypher(store, name, **params)
+def ask(store: GraphStore, name: str, **params: Param) -> list[Row]:
+    """The sorted rows of a question, asked of any backend in its own language."""
+    return _sorted(store.ask(question(name), params))
 
 
 # -- the questions ----------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ __all__ = [
     "Reason",
     "UnknownActor",
     "cached_index",
+    "fact_datasets",
     "partner_candidates",
     "partner_index",
     "resolve_actor",
@@ -327,9 +328,16 @@ def _candidate_kinds(actor_kind: str, objective: Objective) -> frozenset[str]:
     return COMPANY
 
 
+ECONOMIC_TYPES: Final = frozenset(
+    {_T.ACHAT_RESPONSABLE.value, _T.SOUS_TRAITANCE.value, _T.COTRAITANCE.value, _T.MISE_A_DISPOSITION.value}
+)
+
+
 def fit_divisions(index: PartnerIndex, vertex: int, objective: Objective) -> tuple[frozenset[str], list[str]]:
     """The NAF divisions an inclusive employer's activity fits for an objective, and the
-    codes (ROME jobs, Marché sectors, own NAF) they come from."""
+    codes they come from: its ROME jobs (for recrutement), its declared Marché sectors,
+    the NAF divisions of the companies it already
+    trades with (its activity as its partnerships reveal it), and its own NAF division."""
     facets = index.network.facets
     tables = index.tables
     divisions: set[str] = set()
@@ -338,14 +346,18 @@ def fit_divisions(index: PartnerIndex, vertex: int, objective: Objective) -> tup
         for rome in facets["rome"][vertex] or ():
             divisions |= tables.naf_divisions_of_rome(str(rome))
             origins.append(str(rome))
-    sectors = [str(s) for s in facets["secteurs"][vertex] or ()]
-    own = index.division[vertex]
-    if not sectors and own:
-        sectors = [f"secteur:{s}" for s in sorted(tables.sectors_of_naf(own))]
     if objective is not Objective.RECRUTEMENT or not divisions:
+        sectors = [str(s) for s in facets["secteurs"][vertex] or ()]
+        own = index.division[vertex]
         for sector in sectors:
             divisions |= tables.naf_divisions_of_sector(sector)
-        origins.extend(sectors[:3])
+        origins.extend(sectors[:2])
+        for partner, types in sorted(index.partners[vertex].items()):
+            division = index.division[partner]
+            if division and types & ECONOMIC_TYPES and str(index.kinds[partner]) in COMPANY:
+                if division not in divisions:
+                    origins.append(f"partenaire {facets['naf'][partner]}")
+                divisions.add(division)
         if own:
             divisions.add(own)
             origins.append(str(facets["naf"][vertex]))
@@ -554,7 +566,7 @@ def _contributions(
             return None
         names = [f"{label[x]} ({index.kinds[x]})" for x in shared[c]]
         facts = tuple(f"{network.ids[m]} MEMBER_OF {network.ids[x]}" for x in shared[c] for m in (s, c))
-        return Reason(f"membres tous deux de {', '.join(names)}", w, facts, _datasets(index, facts))
+        return Reason(f"membres tous deux de {', '.join(names)}", w, facts, fact_datasets(index, facts))
 
     parts["collectifs"] = (together, explain_shared)
 
@@ -601,10 +613,10 @@ def _explain_common(index: PartnerIndex, s: int, c: int, w: float, collectives: 
         for rel, _, _ in index.ties.get((a, b), ())
     )
     shown = ", ".join(str(label[x]) for x in common[:3]) + ("…" if len(common) > 3 else "")
-    return Reason(f"{len(common)} relation(s) en commun : {shown}", w, facts, _datasets(index, facts))
+    return Reason(f"{len(common)} relation(s) en commun : {shown}", w, facts, fact_datasets(index, facts))
 
 
-def _datasets(index: PartnerIndex, facts: Sequence[str]) -> tuple[str, ...]:
+def fact_datasets(index: PartnerIndex, facts: Sequence[str]) -> tuple[str, ...]:
     found: set[str] = set()
     network = index.network
     for fact in facts:

@@ -22,8 +22,10 @@ STORE_BACKENDS = ["oxigraph", "neo4j"]
 
 
 @pytest.fixture
-def oxigraph_store(tmp_path: Path) -> Iterator[OxigraphStore]:
-    store = OxigraphStore(tmp_path / "store")
+def oxigraph_store() -> Iterator[OxigraphStore]:
+    """An embedded store in memory: the disk is not what logic tests test (on-disk
+    behaviour is in tests/test_oxigraph_store.py and the CLI tests)."""
+    store = OxigraphStore()
     yield store
     store.close()
 
@@ -53,10 +55,10 @@ def neo4j_store(neo4j_server: str) -> Iterator[Neo4jStore]:
 
 
 @pytest.fixture(params=STORE_BACKENDS)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+def store(request: pytest.FixtureRequest) -> Iterator[GraphStore]:
     """Every backend, one after the other: each behaviour is proven on each."""
     if request.param == "oxigraph":
-        oxi = OxigraphStore(tmp_path / "store")
+        oxi = OxigraphStore()  # in memory: the contract is not about the disk
         yield oxi
         oxi.close()
     else:  # pragma: no cover - other backends register themselves below

@@ -88,7 +88,7 @@ def test_load_partnerships_file_reports_rejected_rows_and_loads_the_rest(tmp_pat
     )
     report = tmp_path / "rapport.csv"
     result = runner.invoke(
-        app, ["load", "partenariats", str(path), "--store", str(store), "--rapport", str(report)]
+        app, ["load", "partenariats", str(path), "--store", str(store), "--report", str(report)]
     )
     assert result.exit_code == 0, result.output
     rejected = [line for line in result.output.splitlines() if line.startswith("partenariats-aube.csv:")]

@@ -9,7 +9,6 @@ import os
 import re
 from pathlib import Path
 
-import click
 import typer
 from typer.testing import CliRunner
 
@@ -23,9 +22,10 @@ def _commands() -> list[list[str]]:
     root = typer.main.get_command(app)
     found: list[list[str]] = [[]]
 
-    def walk(command: click.Command, path: list[str]) -> None:
-        if isinstance(command, click.Group):
-            for name, sub in sorted(command.commands.items()):
+    def walk(command: object, path: list[str]) -> None:
+        commands = getattr(command, "commands", None)  # a group: typer's own click classes
+        if isinstance(commands, dict):
+            for name, sub in sorted(commands.items()):
                 found.append([*path, name])
                 walk(sub, [*path, name])
 
@@ -47,11 +47,40 @@ def _document() -> str:
         "",
         "Every command of `maillage`, with the help it prints (`maillage COMMAND --help`).",
         "This page is checked by `tests/test_cli_docs.py`.",
+        "",
+        *NAMING_RULE,
     ]
     for words in _commands():
         parts += ["", f"## `{' '.join(['maillage', *words])}`", ""]
         parts += ["```text", _help(words), "```"]
     return "\n".join(parts) + "\n"
+
+
+NAMING_RULE = [
+    "## Naming rule",
+    "",
+    "- **Commands and options are English words**, like the code: `load`, `generate`, `stats`,",
+    "  `--store`, `--dataset`, `--report`, `--limit`. A domain term keeps its French name, as",
+    "  everywhere in maillage: `--departement`, and commands named for a domain object",
+    "  (`club`, `territoire`) stay French.",
+    "- **Values are French domain words, written without accents** (`reel`, `synthetique`,",
+    "  `reseaux`, `partenariats`), and are accepted with accents and in any case too:",
+    "  `maillage load réel` is `maillage load reel`.",
+    "- **Help texts and messages are in French**: the help of every command and option, the",
+    "  errors (`erreur : …`), the load report (`rejetées`, `non résolues`, the summary table).",
+    "- Settings read from the environment are named `MAILLAGE_*` (graph/settings.py), and an",
+    "  option that has one says so in its help (`env MAILLAGE_STORE`).",
+]
+
+
+def test_the_naming_rule_holds_for_every_option() -> None:
+    """Every option is an English word or a French domain term; no French-only option
+    name slips in (`--jeu`, `--rapport`, `--synthetique` became `--dataset`, `--report`,
+    `--synthetic`)."""
+    french_only = {"--jeu", "--rapport", "--synthetique", "--magasin", "--donnees", "--sortie", "--graine"}
+    for words in _commands():
+        found = set(re.findall(r"--[a-z][a-z0-9-]*", _help(words)))
+        assert not found & french_only, f"maillage {' '.join(words)}: {sorted(found & french_only)}"
 
 
 def _squash(text: str) -> str:

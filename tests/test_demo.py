@@ -1,4 +1,9 @@
-"""`maillage demo`: the bundled case studies, a fresh embedded store, an interactive page."""
+"""`maillage demo`: the bundled case studies, a fresh embedded store, interactive pages.
+
+`make demo` runs `maillage demo` (the load, tested here on its own) and then serves the
+explorer on the store it built (`maillage serve`); the last test serves that store the
+same way on a free port and walks the quick start's path in a browser.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,16 @@ import json
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli import DEMO_FOCUS, app
+from api.web.app import create_app
+from graph.oxigraph_store import OxigraphStore
 from tests.browser import chromium
+from tests.test_web_pages import console_errors, shoot, wait
+from tests.web_server import serving
 
 runner = CliRunner()
 
@@ -122,3 +132,37 @@ def test_demo_pages_draw_the_views_in_a_browser(demo: tuple[Path, str]) -> None:
     # Three datasets name Boutique Boulot's ACI; the first by name (emplois-de-linclusion) wins.
     assert {"ASSOC BOUTIQUE BOULOT", "Troyes"} <= set(around)
     assert any(label.startswith("Club") for label in around)
+
+
+def test_demo_store_served_walks_the_quick_start_in_a_browser(
+    demo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAILLAGE_TUILES", "")  # no network in tests
+    store = OxigraphStore(demo[0] / "store")
+    try:
+        with serving(create_app(store)) as site, chromium() as browser:
+            browser.get(site + "/")
+            browser.find_element(By.ID, "q").send_keys("boutique boul")
+            # the first search builds the index over the whole demo store
+            WebDriverWait(browser, 180).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#results li a"))
+            found = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#results li a")]
+            shoot(browser, "demo-accueil")
+            browser.find_elements(By.CSS_SELECTOR, "#results li a")[0].click()
+            wait(browser, "window.maillageEgo && maillageEgo.nodes().length > 0", timeout=60)
+            heading = browser.find_element(By.TAG_NAME, "h1").text
+            neighbours = browser.execute_script("return maillageEgo.nodes().map(n => n.data('label'))")
+            shoot(browser, "demo-acteur")
+            browser.find_element(By.ID, "actor-map-link").click()
+            wait(browser, "window.maillageMarkers && maillageMarkers.size > 0", timeout=60)
+            focused = browser.execute_script(f"return maillageMarkers.get('{DEMO_FOCUS}').isPopupOpen()")
+            wait(browser, "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'")
+            shoot(browser, "demo-carte")
+            errors = console_errors(browser)
+    finally:
+        store.close()
+    assert found == ["ASSOC BOUTIQUE BOULOT", "Boutique Boulot (AI)"]
+    assert heading == "ASSOC BOUTIQUE BOULOT"
+    assert {"Boutique Boulot (AI)", "CHANTIER école"} <= set(neighbours)
+    assert any(label.startswith("Club") for label in neighbours)
+    assert focused is True
+    assert errors == []

@@ -29,9 +29,10 @@ from loaders.decp import read_decp
 from loaders.decp_cpv import cpv_divisions
 from loaders.decp_places import departement_index
 from loaders.geo import geography_outputs
+from loaders.pipeline import load_generated
 from loaders.sources import SHARED_DATA
 from loaders.structures import structures_output
-from loaders.synthetic import departement, generate, load_generated
+from loaders.synthetic import departement, generate
 from queries import paired
 from queries.paired import Backend
 from tests.conftest import aube_batch
@@ -73,7 +74,7 @@ def pair(
     """One dataset loaded into both stores (the Neo4j database emptied first)."""
     tmp = tmp_path_factory.getbasetemp() / "differential"
     tmp.mkdir(exist_ok=True)
-    rdf = OxigraphStore(tmp_path_factory.mktemp(f"rdf-{request.param}"))
+    rdf = OxigraphStore()
     driver = connect(neo4j_server)
     neo = Neo4jStore(driver)
     neo.clear()
@@ -242,7 +243,6 @@ def sectors_batch() -> Batch:
 def aube(store: GraphStore) -> Backend:
     store.upsert(aube_batch())
     store.upsert(sectors_batch())
-    assert isinstance(store, OxigraphStore | Neo4jStore)
     return store
 
 

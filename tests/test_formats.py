@@ -60,8 +60,8 @@ def frame_batch() -> Batch:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[OxigraphStore]:
-    with OxigraphStore(tmp_path / "store") as s:
+def store() -> Iterator[OxigraphStore]:
+    with OxigraphStore() as s:
         s.upsert(frame_batch())
         yield s
 

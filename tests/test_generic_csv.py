@@ -45,7 +45,7 @@ def test_mapping_text_of_the_command_line() -> None:
 def test_documented_example_loads_with_ids_kinds_and_communes(communes: CommuneIndex, tmp_path: Path) -> None:
     out = load_organisations(EXAMPLE, mapping=FRENCH_MAP, provenance=LIST, communes=communes)
     assert out.rejected == [] and out.unresolved == [] and out.rows_in == 6
-    with OxigraphStore(tmp_path / "store") as store:
+    with OxigraphStore() as store:
         store.upsert(out.batch)
         orgs = {n.id: (n.kind, n.name) for n in store.subgraph().nodes if n.id.startswith("org:")}
         located = {(e.source, e.target) for e in store.subgraph().edges}

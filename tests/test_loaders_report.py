@@ -1,4 +1,5 @@
-"""The load report: summaries, merged counts, issue lines on the console and in files."""
+"""The load report: computed by the pipeline (merged counts, rows, time), shown by
+api/load_report.py (summary table, issue lines on the console and in files)."""
 
 from __future__ import annotations
 
@@ -9,24 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from api.load_report import print_issues, print_summary, summary_table, write_issues
 from graph.kinds import OrgKind, PlaceKind, RelKind
-from graph.model import Batch, Edge, Node, Provenance, Rejection
+from graph.model import Batch, Edge, LoadReport, Node, Provenance, Rejection
 from graph.oxigraph_store import OxigraphStore
 from loaders.base import LoaderOutput
-from loaders.report import (
-    Issue,
-    LoadSummary,
-    existing_ids,
-    issues,
-    print_issues,
-    print_summary,
-    progress,
-    run,
-    summarise,
-    summary_table,
-    write,
-    write_issues,
-)
+from loaders.pipeline import write
+from loaders.report import Issue, issues, progress, report_of
 
 TROYES = Node("commune:10387", PlaceKind.COMMUNE, "Troyes")
 
@@ -65,63 +55,68 @@ def test_merged_counts_own_nodes_the_store_already_held() -> None:
     store = OxigraphStore()
     first = write(store, structures_output(), file="s.json")
     second = write(store, sirene_output(), file="sirene.csv")
-    assert (first.rows_in, first.loaded, first.merged, first.rejected, first.unresolved) == (3, 2, 0, 1, 1)
+    assert (first.rows_in, first.loaded, first.merged, len(first.rejected), len(first.unresolved)) == (
+        3,
+        2,
+        0,
+        1,
+        1,
+    )
     # Boutique Boulot already existed; the company is new; Troyes is a minimal node, not counted
-    assert (second.loader, second.rows_in, second.loaded, second.merged) == ("insee-sirene", 2, 2, 1)
+    assert (second.source, second.file, second.rows_in, second.loaded, second.merged) == (
+        "insee-sirene",
+        "sirene.csv",
+        2,
+        2,
+        1,
+    )
     node = store.node("org:34267885100045-aci")
     assert node is not None and node.sources == ("emplois-de-linclusion", "insee-sirene")
 
 
-def test_existing_ids() -> None:
+def test_the_report_is_the_stores_completed() -> None:
     store = OxigraphStore()
-    store.upsert(structures_output().batch)
-    assert existing_ids(store, ["org:80746931700018-ei", "org:inconnue", "commune:10387"]) == {
-        "org:80746931700018-ei",
-        "commune:10387",
-    }
-
-
-def test_run_builds_writes_and_times() -> None:
-    store = OxigraphStore()
-    output, summary = run(store, structures_output, file="s.json")
-    assert output.rows_in == 3
-    assert summary.loader == "emplois-de-linclusion"
-    assert summary.seconds > 0
-    assert summary.rows_per_second == pytest.approx(3 / summary.seconds)
+    report = write(store, structures_output(), file="s.json", started=0.0)
+    # the store's counts, the output's rows, and a time from `started` on
+    assert (report.source, report.nodes_written, report.edges_written) == ("emplois-de-linclusion", 3, 1)
+    assert report.triples_added > 0
+    assert [r.line for r in report.rejected] == [40] and [r.line for r in report.unresolved] == [27]
+    assert report.seconds > 0
+    assert report.rows_per_second == pytest.approx(3 / report.seconds)
 
 
 def test_summary_table() -> None:
-    summaries = [
-        summarise(structures_output(), file="structures.json", seconds=0.5),
-        summarise(sirene_output(), file="sirene.csv", existing=["org:34267885100045-aci"], seconds=0.25),
+    reports = [
+        report_of(structures_output(), file="s.json", seconds=0.5),
+        report_of(sirene_output(), file="sirene.csv", merged=1, seconds=0.25),
     ]
-    assert summary_table(summaries).splitlines() == [
-        "loader                 file             rows in  loaded  merged  rejected  unresolved    s  rows/s",
-        "---------------------  ---------------  -------  ------  ------  --------  ----------  ---  ------",
-        "emplois-de-linclusion  structures.json        3       2       0         1           1  0.5       6",
-        "insee-sirene           sirene.csv             2       2       1         0           0  0.2       8",
-        "---------------------  ---------------  -------  ------  ------  --------  ----------  ---  ------",
-        "total                                         5       4       1         1           1  0.8       7",
+    assert summary_table(reports).splitlines() == [
+        "jeu                    fichier     lues  chargées  fusionnés  rejetées  non résolues    s  lignes/s",
+        "---------------------  ----------  ----  --------  ---------  --------  ------------  ---  --------",
+        "emplois-de-linclusion  s.json         3         2          0         1             1  0.5         6",
+        "insee-sirene           sirene.csv     2         2          1         0             0  0.2         8",
+        "---------------------  ----------  ----  --------  ---------  --------  ------------  ---  --------",
+        "total                                 5         4          1         1             1  0.8         7",
     ]
     out = io.StringIO()
-    print_summary(summaries, stream=out)
-    assert out.getvalue() == summary_table(summaries) + "\n"
+    print_summary(reports, stream=out)
+    assert out.getvalue() == summary_table(reports) + "\n"
 
 
 def test_issue_lines_on_the_console() -> None:
     out = io.StringIO()
-    print_issues(issues([structures_output(), sirene_output()]), stream=out)
+    print_issues(issues([report_of(o, file="f") for o in (structures_output(), sirene_output())]), stream=out)
     assert out.getvalue().splitlines() == [
-        "rejected (1):",
+        "rejetées (1) :",
         "s.json:40: siret: 34267885100046 fails the Luhn check",
-        "unresolved (1):",
+        "non résolues (1) :",
         "s.json:27: code_insee: missing; resolved by nearest centroid (0.3 km)",
     ]
 
 
 def test_issue_file_in_csv(tmp_path: Path) -> None:
     path = tmp_path / "out" / "report.csv"
-    assert write_issues(path, issues([structures_output()])) == 2
+    assert write_issues(path, issues([report_of(structures_output(), file="s.json")])) == 2
     assert path.read_text("utf-8").splitlines() == [
         "loader,status,file,line,field,reason",
         "emplois-de-linclusion,rejected,s.json,40,siret,34267885100046 fails the Luhn check",
@@ -151,5 +146,5 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(capsys: pytest.Capture
     assert (captured.out, captured.err) == ("", "")
 
 
-def test_load_summary_without_time_has_no_rate() -> None:
-    assert LoadSummary("x", "f", 10, 10, 0, 0, 0).rows_per_second == 0.0
+def test_load_report_without_time_has_no_rate() -> None:
+    assert LoadReport("x", rows_in=10).rows_per_second == 0.0

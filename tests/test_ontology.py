@@ -28,7 +28,7 @@ from graph.rdf import batch_quads
 from graph.validation import DEFAULT_ONTOLOGY, DEFAULT_SHAPES
 from loaders.case_studies import read_case_studies
 from loaders.real import real_sources
-from loaders.synthetic.loading import real_outputs
+from loaders.real_frame import real_outputs
 
 MLG = rdflib.Namespace("https://w3id.org/maillage/ontologie#")
 MLGSH = rdflib.Namespace("https://w3id.org/maillage/shapes#")

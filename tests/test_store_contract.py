@@ -10,7 +10,7 @@ import pytest
 from graph.kinds import OrgKind, PlaceKind, RelKind
 from graph.model import Batch, Edge, Node, Provenance, Subgraph
 from graph.projection import from_networkx
-from graph.store import GraphStore, StoreError
+from graph.store import GraphStore, Question, StoreError
 from tests.conftest import AUBE, aube_batch
 
 
@@ -205,3 +205,44 @@ def test_reloading_with_a_newer_dataset_date_keeps_one_date(store: GraphStore) -
     store.upsert(newer)
     assert store.datasets() == [replace(AUBE, date=date(2025, 1, 15))]
     assert len(store.subgraph().nodes) == 11
+
+
+def test_existing_ids_are_the_ids_held_in_any_dataset(store: GraphStore) -> None:
+    store.upsert(aube_batch())
+    asked = ["org:boutique-boulot", "org:inconnue", "commune:10387", "org:boutique-boulot", "ze:0000"]
+    assert store.existing_ids(asked) == {"org:boutique-boulot", "commune:10387"}
+    assert store.existing_ids([]) == set()
+
+
+def test_a_dataset_is_its_own_values_and_relations(store: GraphStore) -> None:
+    store.upsert(aube_batch())
+    annuaire = Provenance("annuaire", date(2023, 5, 2))
+    boutique = Node("org:boutique-boulot", OrgKind.ACI, "Boutique Boulot SCIC", {"effectif": 12})
+    located = Edge("org:boutique-boulot", RelKind.LOCATED_IN, "commune:10323")
+    store.upsert(Batch(annuaire, [boutique], [located]))
+    assert store.dataset("annuaire") == Subgraph(
+        (replace(boutique, sources=("annuaire",)),), (replace(located, sources=("annuaire",)),)
+    )
+    aube = store.dataset(AUBE.source)
+    held = next(n for n in aube.nodes if n.id == "org:boutique-boulot")
+    assert (held.name, held.props, held.sources) == ("Boutique Boulot", {}, (AUBE.source,))
+    assert (len(aube.nodes), len(aube.edges)) == (11, 16)
+    assert store.dataset("inconnu") == Subgraph((), ())
+
+
+MEMBERS = Question(
+    "members",
+    sparql="SELECT ?m ?since WHERE { ?m mlg:memberOf $club . "
+    "OPTIONAL { ?r mlg:from ?m ; mlg:to $club ; mlg:since ?since } }",
+    cypher="MATCH (m:Node)-[r:MEMBER_OF]->(:Node {id: $club}) RETURN m.id, r.since",
+)
+
+
+def test_a_named_question_runs_in_the_backends_language(store: GraphStore) -> None:
+    store.upsert(aube_batch())
+    assert sorted(store.ask(MEMBERS, {"club": "org:club-10"}), key=str) == [
+        ("org:boutique-boulot", None),
+        ("org:leader-sa", date(2019, 3, 1)),
+        ("org:menuiserie", None),
+    ]
+    assert store.ask(MEMBERS, {"club": "org:isolee"}) == []

@@ -16,15 +16,18 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from api.cli import app
 from graph.ids import is_valid_siret
 from graph.kinds import OrgKind, RelKind
 from graph.model import LoadReport, Subgraph
 from graph.oxigraph_store import OxigraphStore
 from graph.validation import validate
-from loaders.synthetic import Manifest, departement, generate, load_generated, national
+from loaders.pipeline import load_generated
+from loaders.real_frame import RealOutputs, real_outputs
+from loaders.synthetic import Manifest, departement, generate, national
 from loaders.synthetic.collectives import network_by_name
-from loaders.synthetic.loading import RealOutputs, real_outputs
 from loaders.synthetic.presets import plan
 from loaders.synthetic.reference import Reference, reference_from_outputs
 
@@ -74,8 +77,8 @@ def aube(reference: Reference, tmp_path_factory: pytest.TempPathFactory) -> Path
 def loaded(
     aube: Path, real: RealOutputs, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[OxigraphStore, list[LoadReport]]]:
-    with OxigraphStore(tmp_path_factory.mktemp("store") / "oxigraph") as store:
-        reports = load_generated(store, aube, real=real)
+    with OxigraphStore() as store:
+        reports = load_generated(store, aube, frame=real)
         yield store, reports
 
 
@@ -142,8 +145,8 @@ def test_same_seed_gives_the_same_graph(
 ) -> None:
     again = tmp_path / "again"
     generate(departement("10"), again, seed=42, reference=reference, as_of=AS_OF)
-    with OxigraphStore(tmp_path / "store") as store:
-        load_generated(store, again, real=real)
+    with OxigraphStore() as store:
+        load_generated(store, again, frame=real)
         assert store.subgraph() == graph
 
 
@@ -328,6 +331,36 @@ def test_generated_files_load_without_a_rejection(loaded: tuple[OxigraphStore, l
         ("synthetique-departement-10-s42-reseaux", 0, 0),
         ("synthetique-departement-10-s42-partenariats", 0, 0),
     ]
+
+
+def test_the_frame_is_written_before_the_generated_files(
+    loaded: tuple[OxigraphStore, list[LoadReport]],
+) -> None:
+    assert [r.source for r in loaded[1]] == [
+        "cog-2025",
+        "communes-centroides",
+        "insee-ze2020",
+        "insee-naf-rev2",
+        "france-travail-rome4",
+        "marche-inclusion-secteurs",
+        "emplois-de-linclusion",
+        *(f"synthetique-departement-10-s42-{name}" for name in SYNTHETIC_DATASETS),
+    ]
+
+
+SYNTHETIC_DATASETS = ("entreprises", "organisations", "clubs", "ptce", "fabriques", "reseaux", "partenariats")
+
+
+def test_load_synthetique_on_the_command_line_is_the_same_load(
+    aube: Path, loaded: tuple[OxigraphStore, list[LoadReport]], graph: Subgraph, tmp_path: Path
+) -> None:
+    """`maillage load synthetique DIR` goes through the same pipeline: the frame, then
+    the generated files, into an empty store: the same graph and datasets."""
+    result = CliRunner().invoke(app, ["load", "synthétique", str(aube), "--store", str(tmp_path / "cli")])
+    assert result.exit_code == 0, result.output
+    with OxigraphStore(tmp_path / "cli") as store:
+        assert store.datasets() == loaded[0].datasets()
+        assert store.subgraph() == graph
 
 
 # -- the national preset, planned only ------------------------------------------------------

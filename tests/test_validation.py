@@ -17,7 +17,7 @@ from graph.validation import ValidationResult, Violation, validate
 from loaders.base import LoaderOutput
 from loaders.case_studies import read_case_studies
 from loaders.real import real_sources
-from loaders.synthetic.loading import real_outputs
+from loaders.real_frame import real_outputs
 from tests.conftest import AUBE, aube_batch
 
 SH = "http://www.w3.org/ns/shacl#"

@@ -134,3 +134,56 @@ def test_clicking_a_neighbour_opens_its_page(site: str, browser: WebDriver) -> N
     wait(browser, "location.pathname.startsWith('/acteur/org%3Amenuiserie')")
     wait(browser, "document.querySelector('#actor-name').textContent !== '…'")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Menuiserie Champenoise"
+
+
+def test_map_places_the_territory_actors_and_counts_those_in_a_radius(site: str, browser: WebDriver) -> None:
+    browser.get(site + "/carte?territoire=departement:10")
+    wait(browser, "window.maillageMarkers && maillageMarkers.size > 0")
+    placed = sorted(browser.execute_script("return [...maillageMarkers.keys()]"))
+    status = browser.find_element(By.ID, "map-status").text
+    centres = browser.execute_script("return maillageMap.hasLayer(maillageCluster)")
+    # Radius tool: 10 km around Troyes' centre keeps Troyes, leaves Romilly (35.6 km away).
+    browser.execute_script("maillageMap.fire('click', {latlng: L.latLng(48.2973, 4.0744)})")
+    wait(browser, "document.querySelectorAll('#radius-list li').length > 0")
+    in_radius = sorted(e.text for e in browser.find_elements(By.CSS_SELECTOR, "#radius-list li a"))
+    shoot(browser, "carte")
+    assert placed == [
+        "org:boutique-boulot",
+        "org:ei-troyes",
+        "org:isolee",
+        "org:leader-sa",
+        "org:menuiserie",
+        "org:transports",
+    ]
+    # the club is located in the département only: no point for it
+    assert status == "6 acteurs sur la carte, dont 6 synthétiques (générés); 1 sans coordonnées."
+    assert centres is True
+    assert in_radius == ["Boutique Boulot", "Leader SA", "Menuiserie Champenoise", "Recyclerie de Troyes"]
+    assert console_errors(browser) == []
+
+
+def test_candidates_come_with_reasons_and_lead_to_introductions(site: str, browser: WebDriver) -> None:
+    browser.get(site + "/acteur/org:boutique-boulot")
+    wait(browser, "window.maillageEgo && maillageEgo.nodes().length > 0")
+    Select(browser.find_element(By.ID, "objectif")).select_by_value("recrutement")
+    browser.find_element(By.CSS_SELECTOR, "#candidates-form button").click()
+    cards = WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#candidates > li"))
+    names = [c.find_element(By.CSS_SELECTOR, "h3").text for c in cards]
+    reasons = [r.text for r in cards[0].find_elements(By.CSS_SELECTOR, ".reasons li")]
+    shoot(browser, "acteur-partenaires")
+    cards[0].find_element(By.TAG_NAME, "button").click()  # « Qui peut me présenter ? »
+    paths = WebDriverWait(browser, 30).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#introductions li"))
+    intro_status = browser.find_element(By.ID, "intro-status").text
+    first_path = paths[0].text
+    shoot(browser, "acteur-presentations")
+    assert names == ["Leader SA"]
+    # The reasons as queries.partners states them, with their weights and sources.
+    assert reasons[0].startswith("membres tous deux de Club Les entreprises s'engagent de l'Aube (Club) (+")
+    assert reasons[0].endswith("— Petit territoire de test")
+    assert reasons[1].startswith("à 0,0 km")
+    assert intro_status == f"{len(paths)} chemins vers Leader SA."
+    assert first_path.startswith(
+        "Boutique Boulot — membre de → Club Les entreprises s'engagent de l'Aube"
+        " ← membre de — Leader SA (force"
+    )
+    assert console_errors(browser) == []

@@ -20,8 +20,10 @@ if [[ "${1:-}" == "--check" ]]; then
 fi
 
 # package@version  destination  files to copy (paths inside the tarball's package/)
+# sigma stays on 3.x: 4.0.4 draws every node as a fill of the whole canvas under
+# software WebGL (headless Chromium's SwiftShader), where 3.0.2 draws the graph.
 PACKAGES=(
-  "sigma@4.0.4|sigma|dist/sigma.min.js"
+  "sigma@3.0.2|sigma|dist/sigma.min.js LICENSE.txt"
   "graphology@0.26.0|graphology|dist/graphology.umd.min.js LICENSE.txt"
   "graphology-library@0.8.0|graphology-library|dist/graphology-library.min.js LICENSE.txt"
   "cytoscape@3.35.0|cytoscape|dist/cytoscape.min.js LICENSE"
@@ -50,7 +52,7 @@ for entry in "${PACKAGES[@]}"; do
   done
   license="$(node -e 'console.log(require(process.argv[1]).license)' "$WORK/package/package.json")"
   if ! ls "$VENDOR/$dest" | grep -qiE '^(LICEN[CS]E|MIT-LICENCE)'; then
-    # sigma's tarball has no licence file: record what its package.json declares.
+    # a tarball without a licence file: record what its package.json declares.
     node -e '
       const p = require(process.argv[1]);
       const who = (p.contributors || []).map(c => c.name || c).join(", ");

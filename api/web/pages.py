@@ -21,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 
 from graph.kinds import CodeKind, NodeKind, OrgKind, PlaceKind, RelKind
 from queries.ego import ORGANISATION_RELATIONS
+from queries.partners import Objective
 from visual.palette import LEGEND, kind_colour
 
 __all__ = ["DEFAULT_TILES", "STATIC_DIR", "TEMPLATES_DIR", "router", "tile_server"]
@@ -39,15 +40,15 @@ templates = Jinja2Templates(directory=TEMPLATES_DIR)
 # (places and codes are facets).
 EGO_FILTERS = tuple(r for r in RelKind if r in ORGANISATION_RELATIONS)
 
-OBJECTIVES = (
-    ("recrutement", "Recruter (emploi durable des salariés en insertion)"),
-    ("achat", "Acheter (achats inclusifs)"),
-    ("sous-traitance", "Sous-traiter"),
-    ("cotraitance", "Répondre en cotraitance"),
-    ("coentreprise", "Créer une coentreprise (joint-venture sociale)"),
-    ("mecenat", "Mécénat de compétences"),
-)
-
+# The candidates' objectives as a person would choose them.
+OBJECTIVES: dict[Objective, str] = {
+    Objective.RECRUTEMENT: "Recruter (emploi durable des salariés en insertion)",
+    Objective.ACHAT: "Acheter (achats responsables)",
+    Objective.SOUS_TRAITANCE: "Sous-traiter",
+    Objective.COTRAITANCE: "Répondre en cotraitance",
+    Objective.COENTREPRISE: "Créer une coentreprise (joint-venture sociale)",
+    Objective.MECENAT: "Mécénat de compétences",
+}
 _MEDIA_TYPES = {
     ".js": "text/javascript; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -74,7 +75,7 @@ def _client_settings() -> dict[str, Any]:
         "kinds": {k.value: {"label": k.label, "colour": kind_colour(k.value)} for k in kinds},
         "legend": [{"label": label, "colour": colour} for label, colour in LEGEND],
         "relations": [{"id": r.value, "label": r.label} for r in EGO_FILTERS],
-        "objectives": [{"id": key, "label": label} for key, label in OBJECTIVES],
+        "objectives": [{"id": o.value, "label": OBJECTIVES[o]} for o in Objective],
         "tiles": tile_server(),
         "tiles_attribution": TILES_ATTRIBUTION,
     }

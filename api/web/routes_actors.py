@@ -22,7 +22,7 @@ from api.web.schemas import (
 from api.web.services import Services, services
 from graph.kinds import PlaceKind, RelKind
 from graph.model import PropValue
-from queries.actor import actor_profile, dataset_flags
+from queries.actor import actor_profile
 from queries.ego import ORGANISATION_RELATIONS, ego_network
 
 __all__ = ["router"]
@@ -41,10 +41,10 @@ def _json_value(value: PropValue) -> PropValue | str:
 def actor(node_id: NodeId, svc: Svc) -> ActorOut:
     """L'identité d'un acteur (type, SIRET, adresse, lieu, secteurs, métiers) et chacun
     de ses faits avec les jeux de données qui l'affirment."""
-    profile = actor_profile(svc.store, node_id)
+    profile = actor_profile(svc.store, node_id, flags=svc.synthetic_flags())
     if profile is None:
         raise Problem(404, f"aucun nœud d'identifiant « {node_id} »")
-    titles = {p.source: p for p in svc.store.datasets()}
+    titles = {p.source: p for p in svc.datasets()}
     node = profile.node
     siret, address = node.props.get("siret"), node.props.get("address")
     return ActorOut(
@@ -103,7 +103,7 @@ def neighbourhood(
     )
     if network is None:
         raise Problem(404, f"aucun nœud d'identifiant « {node_id} »")
-    flags = dataset_flags(svc.store)
+    flags = svc.synthetic_flags()
 
     def synthetic(sources: tuple[str, ...]) -> bool:
         return bool(sources) and all(flags.get(s, False) for s in sources)

@@ -26,7 +26,7 @@ def datasets(svc: Svc, page: PageQ = 1, per_page: PerPageQ = 50) -> Page[Dataset
     """Chaque jeu de données du magasin : identifiant, titre, date, drapeau synthétique."""
     rows = [
         DatasetOut(id=p.source, title=p.title or p.source, date=p.date, synthetic=p.synthetic)
-        for p in svc.store.datasets()
+        for p in svc.datasets()
     ]
     return paginate(rows, page, per_page)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from graph.settings import Settings
+
 __all__ = ["WebSettings"]
 
 
@@ -16,3 +18,13 @@ class WebSettings:
     index_check_s: float = 10.0  # how often the search index checks whether the store changed
     max_per_page: int = 200
     max_network_nodes: int = 500
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WebSettings:
+        """The project's settings (`graph.settings`): query time and row limits."""
+        return cls(
+            sparql_timeout_s=settings.query_timeout_s,
+            sparql_row_limit=settings.row_limit,
+            cypher_timeout_s=settings.query_timeout_s,
+            cypher_row_limit=settings.row_limit,
+        )

@@ -1,7 +1,7 @@
-"""Load a generated territory with the real loaders, in order: geography →
-nomenclatures → structures (all real, from the data directory) → the synthetic
+"""Read a generated territory with the real loaders, in load order: the synthetic
 companies (SIRENE loader) → the synthetic organisations (generic CSV) → clubs,
-PTCE, Fabriques, networks, partnerships (our own formats).
+PTCE, Fabriques, networks, partnerships (our own formats). They stand on the real
+frame (`loaders.real_frame`), which `loaders.pipeline` writes first.
 
 Every generated file is loaded under its own dataset, flagged synthetic
 (`Manifest.dataset`). `ground_truth.json` is never read here.
@@ -9,14 +9,12 @@ Every generated file is loaded under its own dataset, flagged synthetic
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
-from graph.kinds import RelKind
-from graph.model import LoadReport, Provenance
-from graph.store import GraphStore
+from graph.model import Provenance
 from loaders.base import LoaderError, LoaderOutput
 from loaders.formats import (
     KnownNodes,
@@ -27,14 +25,12 @@ from loaders.formats import (
     load_ptce,
 )
 from loaders.generic_csv import load_organisations
-from loaders.geo import CommuneIndex, geography_outputs
-from loaders.nomenclatures import naf_labels, naf_output, rome_output, secteurs_output
+from loaders.real_frame import RealOutputs
 from loaders.sirene import sirene_output
-from loaders.sources import SHARED_DATA
-from loaders.structures import siret_index, structures_output
+from loaders.structures import siret_index
 from loaders.synthetic.territory import FILES, ORGANISATION_MAPPING, Manifest
 
-__all__ = ["RealOutputs", "load_generated", "real_outputs", "synthetic_outputs"]
+__all__ = ["synthetic_outputs"]
 
 _TITLES: Final = {
     "sirene-etablissements.csv": "entreprises (SIRENE StockEtablissement)",
@@ -45,87 +41,6 @@ _TITLES: Final = {
     "reseaux.csv": "adhésions aux réseaux de l'IAE (déduites)",
     "partenariats.csv": "partenariats",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class RealOutputs:
-    """The real data every generated territory stands on, parsed by the real loaders."""
-
-    communes: CommuneIndex
-    geography: tuple[LoaderOutput, ...]
-    nomenclatures: tuple[LoaderOutput, ...]
-    structures: tuple[LoaderOutput, ...]
-    naf: dict[str, str]
-
-    def in_order(self) -> tuple[LoaderOutput, ...]:
-        return (*self.geography, *self.nomenclatures, *self.structures)
-
-    def within(self, departements: Iterable[str] | None) -> RealOutputs:
-        """The frame of a territory: its départements, their régions, communes,
-        arrondissements, EPCI and zones d'emploi, every nomenclature, and the
-        structures located there; relations between kept nodes only. All of France
-        when `departements` is None."""
-        if departements is None:
-            return self
-        kept = {f"departement:{d}" for d in departements}
-        edges = [e for o in self.in_order() for e in o.batch.edges]
-        kept |= {
-            e.target
-            for e in edges
-            if e.rel is RelKind.PART_OF and e.source in kept and e.target.startswith("region:")
-        }
-        communes = {
-            e.source
-            for e in edges
-            if e.rel is RelKind.PART_OF and e.target in kept and e.source.startswith("commune:")
-        }
-        communes |= {
-            e.source
-            for e in edges
-            if e.rel is RelKind.PART_OF and e.target in communes and e.source.startswith("arrondissement:")
-        }
-        kept |= communes
-        kept |= {
-            e.target
-            for e in edges
-            if e.rel is RelKind.PART_OF and e.source in communes and e.target.startswith(("epci:", "ze:"))
-        }
-        kept |= {e.source for e in edges if e.rel is RelKind.LOCATED_IN and e.target in communes}
-        kept |= {n.id for o in self.nomenclatures for n in o.batch.nodes}
-
-        def cut(output: LoaderOutput) -> LoaderOutput:
-            batch = output.batch
-            nodes = [n for n in batch.nodes if n.id in kept]
-            links = [e for e in batch.edges if e.source in kept and e.target in kept]
-            return replace(output, batch=replace(batch, nodes=nodes, edges=links))
-
-        return RealOutputs(
-            self.communes,
-            tuple(cut(o) for o in self.geography),
-            self.nomenclatures,
-            tuple(cut(o) for o in self.structures),
-            self.naf,
-        )
-
-
-def real_outputs(data_dir: Path | None = None) -> RealOutputs:
-    """Geography, NAF, ROME and Marché sectors, and the structures, from `data_dir`
-    (the shared data directory by default)."""
-    root = Path(data_dir) if data_dir is not None else SHARED_DATA
-    communes, geography = geography_outputs(root / "geo")
-    nomenclatures = (
-        naf_output(root / "nomenclatures/naf2008.json"),
-        rome_output(root / "nomenclatures/rome4.csv"),
-        secteurs_output(root / "nomenclatures/secteurs_marche_inclusion.csv"),
-    )
-    structures = (structures_output(root / "siae/structures-emplois-de-linclusion.json", communes=communes),)
-    return RealOutputs(
-        communes,
-        tuple(geography),
-        nomenclatures,
-        structures,
-        naf_labels(root / "nomenclatures/naf2008.json"),
-    )
 
 
 def _provenance(manifest: Manifest, file: str) -> Provenance:
@@ -170,38 +85,3 @@ def synthetic_outputs(out_dir: Path | str, real: RealOutputs, known: KnownNodes)
 
 def _with_provenance(output: LoaderOutput, provenance: Provenance) -> LoaderOutput:
     return replace(output, batch=replace(output.batch, provenance=provenance))
-
-
-def load_generated(
-    store: GraphStore,
-    out_dir: Path | str,
-    *,
-    real: RealOutputs | None = None,
-    with_frame: bool = True,
-) -> list[LoadReport]:
-    """Load the real frame and a generated territory into `store`, one dataset a file;
-    one report per dataset, in load order, with its rejected and unresolved rows.
-
-    The frame is the real data of the generation's scope (`RealOutputs.within`): all
-    of France for the national preset, one département's places and structures for a
-    département. `real` spares parsing the real data again; `with_frame=False` loads
-    the generated files only, onto a store that already holds the frame.
-    """
-    manifest = Manifest.read(Path(out_dir))
-    real = real if real is not None else real_outputs()
-    known = KnownNodes.of_store(store)
-    reports: list[LoadReport] = []
-    if with_frame:
-        for output in real.within(manifest.scope).in_order():
-            reports.append(_upsert(store, output))
-            known.add_batch(output.batch)
-    for output in synthetic_outputs(out_dir, real, known):
-        reports.append(_upsert(store, output))
-    return reports
-
-
-def _upsert(store: GraphStore, output: LoaderOutput) -> LoadReport:
-    report = store.upsert(output.batch)
-    report.rejected.extend(output.rejected)
-    report.unresolved.extend(output.unresolved)
-    return report

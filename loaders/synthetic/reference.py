@@ -18,6 +18,7 @@ from graph.ids import local
 from graph.kinds import CodeKind, OrgKind, PlaceKind, RelKind
 from graph.model import Batch, Node
 from loaders.base import LoaderOutput
+from loaders.real_frame import real_outputs
 
 __all__ = [
     "Place",
@@ -223,7 +224,5 @@ def reference_from_outputs(
 def read_reference(data_dir: Path | None = None) -> Reference:
     """Run the real loaders on the data directory (`../shared/data` by default) and
     keep what the generator needs."""
-    from loaders.synthetic.loading import real_outputs
-
     outputs = real_outputs(data_dir)
     return reference_from_outputs(outputs.geography, outputs.nomenclatures, outputs.structures)

@@ -207,7 +207,9 @@
       "li",
       {},
       evidence.reason,
-      evidence.weight != null ? el("span", { class: "score" }, ` (+${formatNumber(evidence.weight)})`) : null,
+      evidence.weight != null
+        ? el("span", { class: "score" }, ` (${evidence.weight >= 0 ? "+" : "−"}${formatNumber(Math.abs(evidence.weight))})`)
+        : null,
       sources.length ? el("span", { class: "meta" }, ` — ${datasetList([...new Set(sources)])}`) : null,
     );
   }
@@ -264,7 +266,13 @@
   function pathItem(item) {
     const parts = [];
     item.path.forEach((node, i) => {
-      if (i > 0) parts.push(el("span", { class: "hop" }, `— ${item.rels[i - 1] || ""} →`));
+      if (i > 0) {
+        // the tie's direction, from the fact that carries it
+        const fact = (item.facts || [])[i - 1];
+        const rel = item.rels[i - 1] || "";
+        const forward = !fact || fact.subject === item.path[i - 1].id;
+        parts.push(el("span", { class: "hop" }, forward ? ` — ${rel} → ` : ` ← ${rel} — `));
+      }
       parts.push(nodeLink(node));
     });
     return el("li", {}, ...parts, item.strength != null ? el("span", { class: "score" }, ` (force ${formatNumber(item.strength)})`) : null);
@@ -312,6 +320,12 @@
   });
 
   // ---- start ----------------------------------------------------------------------------
+  // Titles of every dataset, for the provenance of candidates' reasons.
+  api("/api/v1/datasets", { per_page: 200 })
+    .then((page) => {
+      for (const d of page.items) datasetTitles[d.id] = d.title || d.id;
+    })
+    .catch(() => {});
   api(base)
     .then((actor) => {
       renderIdentity(actor);

@@ -13,10 +13,10 @@
     L.tileLayer(MAILLAGE.tiles, { maxZoom: 18, attribution: MAILLAGE.tiles_attribution }).addTo(map);
   }
   map.attributionControl.setPrefix("Leaflet");
-  if (hasFocus) map.setView([focusLat, focusLon], 14);
+  if (hasFocus) map.setView([focusLat, focusLon], 13);
   else map.setView([46.6, 2.4], 6);
 
-  const cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false });
+  const cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, disableClusteringAtZoom: 13 });
   const centroids = L.layerGroup();
   map.addLayer(cluster);
   map.addLayer(centroids);
@@ -44,21 +44,61 @@
     );
   }
 
+  const MAX_POINTS = 4000;
+  const PER_PAGE = 200;
+
+  // Every page of a search, up to `cap` items (the REST API pages by 200).
+  async function searchAll(query, cap) {
+    const first = await api("/api/v1/search", { ...query, per_page: PER_PAGE, page: 1 });
+    const pages = Math.min(Math.ceil(first.total / PER_PAGE), Math.ceil(cap / PER_PAGE));
+    const rest = [];
+    for (let page = 2; page <= pages; page++) rest.push(api("/api/v1/search", { ...query, per_page: PER_PAGE, page }));
+    const items = first.items.concat(...(await Promise.all(rest)).map((p) => p.items));
+    return { items: items.slice(0, cap), total: first.total };
+  }
+
+  function centroid(place, territoryLink) {
+    const marker = L.circleMarker([place.latitude, place.longitude], { radius: 5, color: "#30638e", weight: 2, fillOpacity: 0.15 });
+    marker.bindTooltip(place.name);
+    marker.bindPopup(() =>
+      el(
+        "div",
+        {},
+        el("a", { href: nodeHref({ ...place, famille: "place" }) }, place.name),
+        territoryLink ? [el("br"), el("a", { href: `/carte?territoire=${encodeURIComponent(place.id)}` }, "Afficher ses acteurs")] : null,
+      ),
+    );
+    return marker;
+  }
+
+  // The actors of a territory, or around the actor the page was opened for; with no
+  // territory, the départements' centres, each a link to its actors.
   async function load(event) {
     if (event) event.preventDefault();
-    setStatus("map-status", "Chargement des acteurs…");
-    const query = { kind: kindSelect.value, territoire: territoryInput.value.trim() };
-    if (!query.territoire && hasFocus) {
-      const b = L.latLng(focusLat, focusLon).toBounds(40000); // 40 km around the actor
-      query.bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
+    const territoire = territoryInput.value.trim();
+    let orgs = null;
+    let places = null;
+    if (territoire) {
+      orgs = { famille: "org", kind: kindSelect.value, territoire };
+      places = { famille: "place", kind: "Commune", territoire };
+    } else if (hasFocus) {
+      const near = { lat: focusLat.toFixed(5), lon: focusLon.toFixed(5), rayon_km: 20 };
+      orgs = { famille: "org", kind: kindSelect.value, ...near };
+      places = { famille: "place", kind: "Commune", ...near };
+    } else {
+      places = { famille: "place", kind: "Departement" };
     }
+    setStatus("map-status", "Chargement…");
     try {
-      const body = await api("/api/v1/map", query);
+      const [found, centres] = await Promise.all([
+        orgs ? searchAll(orgs, MAX_POINTS) : Promise.resolve({ items: [], total: 0 }),
+        searchAll(places, 1000),
+      ]);
       cluster.clearLayers();
       centroids.clearLayers();
       markers.clear();
       const layers = [];
-      for (const point of body.points) {
+      for (const point of found.items) {
         if (point.latitude == null || point.longitude == null) continue;
         const marker = L.circleMarker([point.latitude, point.longitude], {
           radius: point.id === focusId ? 10 : 6,
@@ -67,27 +107,34 @@
           fillColor: kindInfo(point.kind).colour,
           fillOpacity: 0.9,
         }).bindPopup(() => popup(point));
-        marker.maillageId = point.id;
         markers.set(point.id, marker);
         layers.push(marker);
       }
       cluster.addLayers(layers);
-      for (const c of body.centroids || body.outlines || []) {
-        if (c.latitude == null || c.longitude == null) continue;
-        L.circleMarker([c.latitude, c.longitude], { radius: 4, color: "#30638e", weight: 2, fill: false })
-          .bindTooltip(c.name)
-          .bindPopup(() => el("a", { href: nodeHref({ ...c, famille: "place" }) }, c.name))
-          .addTo(centroids);
+      for (const place of centres.items) {
+        if (place.latitude != null && place.longitude != null) centroids.addLayer(centroid(place, !orgs));
       }
-      const synthetic = body.points.filter((p) => p.synthetic).length;
+      if (!orgs) {
+        setStatus("map-status", `${plural(centroids.getLayers().length, "département", "départements")} : choisir un territoire, ou cliquer un centre puis « Afficher ses acteurs ».`);
+        map.setView([46.6, 2.4], 6);
+        return;
+      }
+      const synthetic = found.items.filter((p) => p.synthetic && markers.has(p.id)).length;
+      const missing = found.items.length - layers.length;
       setStatus(
         "map-status",
         `${plural(layers.length, "acteur", "acteurs")} sur la carte` +
-          (synthetic ? `, dont ${formatNumber(synthetic)} synthétiques (générés).` : "."),
+          (synthetic ? `, dont ${formatNumber(synthetic)} synthétiques (générés)` : "") +
+          (missing ? `; ${formatNumber(missing)} sans coordonnées` : "") +
+          (found.total > found.items.length ? `; ${formatNumber(found.total)} au total, affichés jusqu'à ${formatNumber(MAX_POINTS)}` : "") +
+          ".",
       );
-      if (!hasFocus && layers.length) map.fitBounds(cluster.getBounds(), { maxZoom: 12 });
+      if (!hasFocus && layers.length) map.fitBounds(L.latLngBounds(layers.map((m) => m.getLatLng())), { maxZoom: 12 });
       const focus = focusId && markers.get(focusId);
-      if (focus) cluster.zoomToShowLayer(focus, () => focus.openPopup());
+      if (focus) {
+        map.setView(focus.getLatLng(), 13);
+        focus.openPopup();
+      }
     } catch (error) {
       setStatus("map-status", `La carte n'a pas pu être chargée : ${error.message}`);
     }

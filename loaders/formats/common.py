@@ -1,19 +1,6 @@
-"""Our own CSV formats, for what no producer publishes: club memberships, PTCE and
-their members, Fabriques à initiatives and their projects, network memberships,
-partnerships.
-
-Each format is documented in `docs/formats.md` with an example in `docs/examples/`.
-Every loader is a pipeline: read (encoding and header checked before anything else,
-`LoaderError` if they are wrong) → normalise each row → validate it against the nodes
-the graph already holds (`KnownNodes`) → a `LoaderOutput`. A row that fails is left
-out and reported with its file, line, field and reason; the rest loads.
-
-Organisations are named by SIRET or by id (`org:…`). A SIRET names the establishment
-`org:{siret}` when the graph has it, else every structure `org:{siret}-{kind}` that
-SIRET carries (an ACI and an AI of one establishment are both members of its club).
-An organisation the graph does not hold cannot be pointed to: the store refuses
-relations to unknown nodes, so such a row is rejected.
-"""
+"""The machinery every format of loaders.formats shares: the nodes a file may point
+to (`KnownNodes`), reading a table with its columns checked, parsing values, the ids
+of what the formats create, and the collector a format fills row by row."""
 
 from __future__ import annotations
 
@@ -25,45 +12,26 @@ from pathlib import Path
 from typing import Final
 
 from graph.ids import is_valid_siret, slugify
-from graph.kinds import CodeKind, MemberRole, OrgKind, PartnershipForm, PartnershipType, RelKind
+from graph.kinds import MemberRole, OrgKind
 from graph.model import Batch, Edge, Node, PropValue, Provenance, Rejection
 from graph.store import GraphStore
 from loaders.base import LoaderOutput
 from loaders.sources import open_csv
 
 __all__ = [
-    "CLUB_COLUMNS",
-    "FABRIQUE_COLUMNS",
     "NATIONAL_NETWORKS",
-    "NETWORK_COLUMNS",
-    "PARTNERSHIP_COLUMNS",
-    "PTCE_COLUMNS",
+    "PARTNER_SEPARATOR",
     "KnownNodes",
     "Table",
     "club_id",
-    "club_members_batch",
     "fabrique_id",
-    "fabriques_batch",
-    "load_club_members",
-    "load_fabriques",
-    "load_network_members",
-    "load_partnerships",
-    "load_ptce",
     "network_id",
-    "network_members_batch",
     "parse_when",
-    "partnerships_batch",
     "project_id",
-    "ptce_batch",
     "ptce_id",
     "read_table",
 ]
 
-CLUB_COLUMNS: Final = ("club", "departement", "siret", "role", "since")
-PTCE_COLUMNS: Final = ("ptce_id", "ptce_name", "commune", "member", "member_kind", "role", "since")
-FABRIQUE_COLUMNS: Final = ("fabrique", "carrier", "region", "project", "project_commune", "partners")
-NETWORK_COLUMNS: Final = ("network", "member", "since", "inferred")
-PARTNERSHIP_COLUMNS: Final = ("from", "to", "form", "subtype", "start", "end", "source")
 
 PARTNER_SEPARATOR: Final = "|"
 
@@ -412,244 +380,3 @@ class _Collector:
     def output(self, provenance: Provenance) -> LoaderOutput:
         batch = Batch(provenance, tuple(self.nodes.values()), tuple(self.edges.values()))
         return LoaderOutput(batch, len(self.table.rows), self.rejected, self.unresolved)
-
-
-# -- club memberships -------------------------------------------------------------
-
-
-def load_club_members(path: Path | str, *, provenance: Provenance, known: KnownNodes) -> LoaderOutput:
-    """Members of the clubs « Les entreprises s'engagent »: one row a member.
-
-    Columns: club (its name), departement, siret (or `org:` id), role (leader or
-    membre), since. Writes the clubs `org:club-{departement}`, located in their
-    département, and `MEMBER_OF` relations carrying role and since.
-    """
-    return club_members_batch(read_table(path, required=CLUB_COLUMNS), provenance=provenance, known=known)
-
-
-def club_members_batch(table: Table, *, provenance: Provenance, known: KnownNodes) -> LoaderOutput:
-    out = _Collector(table)
-    for line, row in out.table.rows:
-        try:
-            name = _required(row, "club")
-            dep = _required(row, "departement").upper()
-            dep = dep.zfill(2) if dep.isdigit() and len(dep) == 1 else dep
-            if not _DEPARTEMENT.fullmatch(dep) or f"departement:{dep}" not in known:
-                raise _RowError("departement", f"unknown département {row['departement']!r}")
-            club = club_id(dep)
-            out.same_as_before(line, "club", club, name)
-            role = _role(row["role"], "role", _CLUB_ROLES)
-            since = _when(row, "since")
-            members = _resolve(known, row["siret"], "siret")
-            edges = out.new_edges(
-                (Edge(m, RelKind.MEMBER_OF, club, _membership_attrs(role, since)) for m in members), "siret"
-            )
-        except _RowError as e:
-            out.reject(line, e)
-            continue
-        if club not in out.nodes:
-            out.node(Node(club, OrgKind.CLUB, name, {"departement": dep}))
-            out.edges[(club, RelKind.LOCATED_IN.value, f"departement:{dep}", "")] = Edge(
-                club, RelKind.LOCATED_IN, f"departement:{dep}"
-            )
-        out.edges.update((e.ident, e) for e in edges)
-    return out.output(provenance)
-
-
-# -- PTCE -------------------------------------------------------------------------
-
-
-def load_ptce(path: Path | str, *, provenance: Provenance, known: KnownNodes) -> LoaderOutput:
-    """PTCE and their members: one row a member.
-
-    Columns: ptce_id, ptce_name, commune (INSEE code of its seat), member (SIRET or
-    `org:` id), member_kind (optional: picks one structure of a SIRET carrying
-    several), role (fondateur, animateur, leader, membre), since.
-    """
-    return ptce_batch(read_table(path, required=PTCE_COLUMNS), provenance=provenance, known=known)
-
-
-def ptce_batch(table: Table, *, provenance: Provenance, known: KnownNodes) -> LoaderOutput:
-    out = _Collector(table)
-    for line, row in out.table.rows:
-        try:
-            pid = ptce_id(_required(row, "ptce_id"))
-            name = _required(row, "ptce_name")
-            out.same_as_before(line, "ptce_name", pid, name)
-            seat = _place(known, row["commune"], "commune")
-            out.same_as_before(line, "commune", pid, seat)
-            kind = _kind(row["member_kind"], "member_kind")
-            role = _role(row["role"], "role", MemberRole)
-            since = _when(row, "since")
-            members = _resolve(known, row["member"], "member", kind)
-            edges = out.new_edges(
-                (Edge(m, RelKind.MEMBER_OF, pid, _membership_attrs(role, since)) for m in members), "member"
-            )
-        except _RowError as e:
-            out.reject(line, e)
-            continue
-        if pid not in out.nodes:
-            out.node(Node(pid, OrgKind.PTCE, name))
-            located = Edge(pid, RelKind.LOCATED_IN, seat)
-            out.edges[located.ident] = located
-        out.edges.update((e.ident, e) for e in edges)
-    return out.output(provenance)
-
-
-# -- Fabriques à initiatives ------------------------------------------------------
-
-
-def load_fabriques(path: Path | str, *, provenance: Provenance, known: KnownNodes) -> LoaderOutput:
-    """Fabriques à initiatives and the projects they support: one row a project.
-
-    Columns: fabrique (its name), carrier (SIRET or id of the carrying support
-    organisation), region (code), project (name; empty for a Fabrique with no
-    project yet), project_commune (INSEE code), partners (SIRETs or ids separated
-    by `|`). Writes the Fabrique (`LOCATED_IN` its région, `CARRIED_BY` its carrier)
-    and each project `SUPPORTED_BY` the Fabrique and by each of its partners (a
-    partnership is between organisations; a project is not one). A partner the graph
-    does not hold is left out and reported unresolved.
-    """
-    return fabriques_batch(read_table(path, required=FABRIQUE_COLUMNS), provenance=provenance, known=known)
-
-
-def fabriques_batch(table: Table, *, provenance: Provenance, known: KnownNodes) -> LoaderOutput:
-    out = _Collector(table)
-    for line, row in out.table.rows:
-        try:
-            name = _required(row, "fabrique")
-            fab = fabrique_id(name)
-            region = _required(row, "region").zfill(2)
-            if not _REGION.fullmatch(region) or f"region:{region}" not in known:
-                raise _RowError("region", f"unknown région {row['region']!r}")
-            out.same_as_before(line, "region", fab, region)
-            carriers = _resolve(known, row["carrier"], "carrier")
-            out.same_as_before(line, "carrier", fab, row["carrier"])
-            project = row["project"]
-            commune = (
-                _place(known, row["project_commune"], "project_commune") if row["project_commune"] else ""
-            )
-            if commune and not project:
-                raise _RowError("project", "empty, but a project commune is given")
-            pid = project_id(project, row["project_commune"]) if project else ""
-            if pid and pid in out.nodes:
-                raise _RowError("project", "duplicate: the same project is on an earlier line")
-            partners: list[str] = []
-            for ref in filter(None, (p.strip() for p in row["partners"].split(PARTNER_SEPARATOR))):
-                try:
-                    partners.extend(_resolve(known, ref, "partners"))
-                except _RowError as e:
-                    out.unresolved_at(line, "partners", f"partner left out: {e.reason}")
-        except _RowError as e:
-            out.reject(line, e)
-            continue
-        if fab not in out.nodes:
-            out.node(Node(fab, OrgKind.FABRIQUE, name))
-            for edge in (
-                Edge(fab, RelKind.LOCATED_IN, f"region:{region}"),
-                *(Edge(fab, RelKind.CARRIED_BY, c) for c in carriers),
-            ):
-                out.edges[edge.ident] = edge
-        if not pid:
-            continue
-        out.node(Node(pid, CodeKind.PROJET, project))
-        project_edges = [Edge(pid, RelKind.SUPPORTED_BY, fab)]
-        if commune:
-            project_edges.append(Edge(pid, RelKind.LOCATED_IN, commune))
-        project_edges += [Edge(pid, RelKind.SUPPORTED_BY, p) for p in sorted(set(partners))]
-        out.edges.update((e.ident, e) for e in project_edges)
-    return out.output(provenance)
-
-
-# -- network memberships ----------------------------------------------------------
-
-
-def load_network_members(path: Path | str, *, provenance: Provenance, known: KnownNodes) -> LoaderOutput:
-    """Memberships of IAE networks: one row a member.
-
-    Columns: network (key, id or name; the national networks have fixed ids, see
-    `NATIONAL_NETWORKS`), member (SIRET or id), since, inferred (true when the
-    membership was guessed — from a name, from a kind — rather than declared).
-    """
-    return network_members_batch(
-        read_table(path, required=NETWORK_COLUMNS), provenance=provenance, known=known
-    )
-
-
-def network_members_batch(table: Table, *, provenance: Provenance, known: KnownNodes) -> LoaderOutput:
-    out = _Collector(table)
-    for line, row in out.table.rows:
-        try:
-            nid, name, national = network_id(_required(row, "network"))
-            since = _when(row, "since")
-            inferred = _bool(row["inferred"], "inferred")
-            members = _resolve(known, row["member"], "member")
-            attrs = _membership_attrs(MemberRole.MEMBRE, since, inferred=inferred)
-            edges = out.new_edges((Edge(m, RelKind.MEMBER_OF, nid, attrs) for m in members), "member")
-        except _RowError as e:
-            out.reject(line, e)
-            continue
-        if nid not in out.nodes:
-            out.node(Node(nid, OrgKind.RESEAU, name))
-            if not national:
-                out.unresolved_at(line, "network", f"{name!r} is not one of the national IAE networks")
-        out.edges.update((e.ident, e) for e in edges)
-    return out.output(provenance)
-
-
-# -- partnerships -----------------------------------------------------------------
-
-
-def load_partnerships(path: Path | str, *, provenance: Provenance, known: KnownNodes) -> LoaderOutput:
-    """Partnerships between two organisations: one row a partnership.
-
-    Columns: from, to (SIRETs or ids), form (optional, a `PartnershipForm`; must be
-    the form of the subtype), subtype (a `PartnershipType`), start, end, source (where
-    the partnership is known from). Writes `PARTNER_OF` keyed by subtype, with
-    attributes type, form, since (the start), until (the end) and reference.
-    """
-    return partnerships_batch(
-        read_table(path, required=PARTNERSHIP_COLUMNS), provenance=provenance, known=known
-    )
-
-
-def partnerships_batch(table: Table, *, provenance: Provenance, known: KnownNodes) -> LoaderOutput:
-    out = _Collector(table)
-    forms = {f.value for f in PartnershipForm}
-    subtypes = {t.value for t in PartnershipType}
-    for line, row in out.table.rows:
-        try:
-            subtype_text = _required(row, "subtype").lower()
-            if subtype_text not in subtypes:
-                raise _RowError("subtype", f"unknown partnership subtype {row['subtype']!r}")
-            subtype = PartnershipType(subtype_text)
-            form_text = row["form"].lower()
-            if form_text and form_text not in forms:
-                raise _RowError("form", f"unknown partnership form {row['form']!r}")
-            if form_text and form_text != subtype.form.value:
-                raise _RowError(
-                    "form", f"{subtype.value} belongs to the form {subtype.form.value}, not {form_text}"
-                )
-            start, end = _when(row, "start"), _when(row, "end")
-            if start is not None and end is not None and _sort_key(end) < _sort_key(start):
-                raise _RowError("end", f"ends ({row['end']}) before it starts ({row['start']})")
-            sources = _resolve(known, row["from"], "from")
-            targets = _resolve(known, row["to"], "to")
-            if set(sources) & set(targets):
-                raise _RowError("to", "an organisation cannot be its own partner")
-            attrs: dict[str, PropValue] = {"type": subtype.value, "form": subtype.form.value}
-            if start is not None:
-                attrs["since"] = start
-            if end is not None:
-                attrs["until"] = end
-            if row["source"]:
-                attrs["reference"] = row["source"]
-            edges = out.new_edges(
-                (Edge(s, RelKind.PARTNER_OF, t, attrs, key=subtype.value) for s in sources for t in targets),
-                "to",
-            )
-        except _RowError as e:
-            out.reject(line, e)
-            continue
-        out.edges.update((e.ident, e) for e in edges)
-    return out.output(provenance)

@@ -1,0 +1,227 @@
+"""Benchmark: the web API under load, over loopback HTTP.
+
+    python -m bench.api_load --store out/demo/store
+    python -m bench.national_load --workdir DIR && python -m bench.api_load --store DIR/store
+
+Starts `maillage serve` on 127.0.0.1 (a free port; the server never listens
+elsewhere), waits for it, warms the search index and the partner index (timed:
+built once per store state), then sends, for each endpoint, `--requests` requests
+from `--clients` concurrent clients (bounded by `--seconds` per endpoint too):
+search (the first words of actors' names), actor, neighbourhood (depth 1) and
+partner candidates (SIAE, objective recrutement). The baseline is /api/v1/datasets,
+the lightest route, measured in the same run: the ratio of each p95 to it tells the
+route's own cost from the framework's and the machine's. Reported: p50, p95, p99
+(ms), throughput (requests/s), errors, the machine. Targets: p95 < 50 ms for search
+and actor, < 250 ms for candidates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote
+
+import httpx
+
+from bench.machine import machine
+
+HOST: Final = "127.0.0.1"
+TARGETS_MS: Final = {"search": 50.0, "actor": 50.0, "candidates": 250.0}
+SIAE: Final = ("ACI", "EI", "AI", "ETTI", "EITI")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def _start(store: Path, port: int) -> subprocess.Popen[bytes]:
+    maillage = Path(sys.executable).with_name("maillage")
+    return subprocess.Popen(
+        [str(maillage), "serve", "--store", str(store), "--host", HOST, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def _wait(base: str, server: subprocess.Popen[bytes], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(
+                f"the server stopped: {server.stderr.read().decode() if server.stderr else ''}"
+            )
+        try:
+            if httpx.get(base + "/api/v1/datasets", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"no answer from {base} within {timeout_s:g} s")
+
+
+def _timed_get(url: str, timeout_s: float = 1800.0) -> tuple[float, httpx.Response]:
+    started = time.perf_counter()
+    response = httpx.get(url, timeout=timeout_s)
+    return time.perf_counter() - started, response
+
+
+def _sample(base: str, rng: random.Random, n: int) -> dict[str, list[str]]:
+    """Request paths for each endpoint, from actors the store holds."""
+    actors: list[dict[str, Any]] = []
+    siae: list[dict[str, Any]] = []
+    for kind in (*SIAE, "Entreprise", "Club"):
+        page = httpx.get(base + "/api/v1/search", params={"kind": kind, "per_page": 200}, timeout=600).json()[
+            "items"
+        ]
+        actors.extend(page)
+        if kind in SIAE:
+            siae.extend(page)
+    if not actors or not siae:
+        raise RuntimeError("the store holds no SIAE or company to query")
+
+    def pick(items: list[dict[str, Any]]) -> dict[str, Any]:
+        return items[rng.randrange(len(items))]
+
+    def words(name: str) -> str:
+        parts = name.split()
+        text = " ".join(parts[:2])
+        return text[: max(4, len(text) - 2)]  # the last word still being typed
+
+    return {
+        "datasets": ["/api/v1/datasets"] * n,
+        "search": [f"/api/v1/search?q={quote(words(pick(actors)['name']))}" for _ in range(n)],
+        "actor": [f"/api/v1/actors/{quote(pick(actors)['id'])}" for _ in range(n)],
+        "neighbourhood": [
+            f"/api/v1/actors/{quote(pick(actors)['id'])}/neighbourhood?depth=1" for _ in range(n)
+        ],
+        "candidates": [
+            f"/api/v1/actors/{quote(pick(siae)['id'])}/candidates?objectif=recrutement&limit=10"
+            for _ in range(n)
+        ],
+    }
+
+
+async def _load(base: str, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for path in paths:
+        queue.put_nowait(path)
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+
+    async def client(http: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.monotonic() < deadline:
+            try:
+                path = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            started = time.perf_counter()
+            try:
+                response = await http.get(base + path)
+                ok = response.status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            latencies.append(time.perf_counter() - started)
+            errors += not ok
+
+    started = time.perf_counter()
+    async with httpx.AsyncClient(limits=limits, timeout=120) as http:
+        await asyncio.gather(*(client(http) for _ in range(clients)))
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def quantile(q: float) -> float:
+        return round(1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))], 1)
+
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "seconds": round(elapsed, 2),
+        "throughput_rps": round(len(latencies) / elapsed, 1) if elapsed else 0.0,
+        "p50_ms": quantile(0.50),
+        "p95_ms": quantile(0.95),
+        "p99_ms": quantile(0.99),
+        "mean_ms": round(1000 * statistics.fmean(latencies), 1) if latencies else 0.0,
+    }
+
+
+def run(store: Path, *, clients: int, requests: int, seconds: float, seed: int) -> dict[str, Any]:
+    port = _free_port()
+    base = f"http://{HOST}:{port}"
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "store": str(store),
+        "clients": clients,
+        "requests_per_endpoint": requests,
+        "seconds_per_endpoint_max": seconds,
+    }
+    server = _start(store, port)
+    try:
+        started = time.perf_counter()
+        _wait(base, server, timeout_s=600)
+        report["server_start_s"] = round(time.perf_counter() - started, 2)
+        index_s, _ = _timed_get(base + "/api/v1/search?q=a")
+        report["search_index_build_s"] = round(index_s, 2)
+        paths = _sample(base, random.Random(seed), requests)
+        partner_s, _ = _timed_get(base + paths["candidates"][0])
+        report["partner_index_build_s"] = round(partner_s, 2)
+        report["datasets"] = httpx.get(base + "/api/v1/datasets", params={"per_page": 200}).json()["total"]
+        results: dict[str, Any] = {}
+        for name, endpoint_paths in paths.items():
+            results[name] = asyncio.run(_load(base, endpoint_paths, clients, seconds))
+            sys.stderr.write(f"{name:14} {json.dumps(results[name])}\n")
+        baseline = results["datasets"]["p95_ms"] or 1.0
+        for name, figures in results.items():
+            figures["p95_ratio_to_baseline"] = round(figures["p95_ms"] / baseline, 1)
+            if name in TARGETS_MS:
+                figures["target_p95_ms"] = TARGETS_MS[name]
+                figures["meets_target"] = figures["p95_ms"] < TARGETS_MS[name]
+        report["endpoints"] = results
+    finally:
+        os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, required=True, help="an embedded store (e.g. DIR/store)")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients")
+    parser.add_argument("--requests", type=int, default=1000, help="requests per endpoint (at most)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="seconds per endpoint (at most)")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    if not args.store.exists():
+        parser.error(f"no store at {args.store}")
+    report = run(
+        args.store, clients=args.clients, requests=args.requests, seconds=args.seconds, seed=args.seed
+    )
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
+    if args.json is not None:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
