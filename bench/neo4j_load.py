@@ -1,23 +1,31 @@
-"""Benchmark: loading Neo4j in `UNWIND $rows` batches against one MERGE per row.
+"""Benchmark: loading Neo4j — the current write path against the one before issue 12 and
+against one MERGE per row, in one run, with a profile of where the time goes.
 
     python -m bench.neo4j_load                  # about 100,000 nodes
-    python -m bench.neo4j_load --nodes 20000 --sample 2000
+    python -m bench.neo4j_load --nodes 20000 --sample 2000 --chunk 10000
+    python -m bench.neo4j_load --national       # the national preset, current path only
 
 One run, on the real server (`graph.neo4j_server.Neo4jServer`, Neo4j 5.26 Community
-in a child JVM, fresh data directory):
+in a child JVM, fresh data directory, heap `--heap`):
 
-0. warm-up: both ways once on a small graph, then the database emptied (a fresh
+0. warm-up: every path once on a small graph, then the database emptied (a fresh
    JVM plans and compiles every statement on first use);
-1. baseline: the first `--sample` rows of the generated graph (nodes, then the
-   relations between them), each written by its own auto-committed
-   ``MERGE … SET`` query — one round trip and one transaction per row;
-2. the database emptied, the whole graph loaded with `Neo4jStore.upsert`, in
-   upserts of `--chunk` rows (each one transaction of `UNWIND $rows` statements);
-3. printed, and written as JSON to `bench/results/`: rows/s of each, the ratio,
-   the JVM's heap (``dbms.queryJmx``) and resident memory (``VmRSS``), the machine.
+1. naive: the first `--sample` rows of the graph (nodes, then the relations between
+   them), each written by its own auto-committed ``MERGE … SET`` query;
+2. before: the whole graph with the write path as it was before issue 12
+   (`bench.neo4j_before`), in upserts of `--chunk` rows;
+3. after: the database emptied, the whole graph with `Neo4jStore.upsert`, the same upserts;
+   both paths must leave the same counts;
+4. printed, and written as JSON to `bench/results/`: rows/s of each path and their
+   ratios, the profile of each (`bench.neo4j_profile`: Python before the transaction,
+   Python building rows, per statement the driver's time and the server's own account,
+   the operators of its plan, commit), the JVM's heap (``dbms.queryJmx``) and resident
+   memory (``VmRSS``, ``VmHWM``), the client's peak memory, the machine.
 
 The graph is `bench.synthetic.synthetic_graph` (geography, organisations of every
-kind, memberships, typed partnerships), sized to about `--nodes` nodes.
+kind, memberships, typed partnerships), sized to about `--nodes` nodes; with
+`--national`, the real frame and the generated national preset as
+`bench.national_load` builds them (steps 1 and 2 skipped).
 """
 
 from __future__ import annotations
@@ -25,11 +33,14 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import resource
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -37,10 +48,17 @@ import neo4j
 from neo4j import Driver
 
 from bench.machine import machine
+from bench.neo4j_before import BeforeStore
+from bench.neo4j_profile import Profile, timed
 from bench.synthetic import synthetic_graph
 from graph.model import Batch, Edge, Node
-from graph.neo4j_server import NEO4J_VERSION, Neo4jServer
+from graph.neo4j_server import DEFAULT_HEAP, NEO4J_VERSION, Neo4jServer
 from graph.neo4j_store import Neo4jStore, connect, family_label
+from loaders.formats import KnownNodes
+from loaders.real_frame import real_outputs
+from loaders.synthetic import generate, national
+from loaders.synthetic.loading import synthetic_outputs
+from loaders.synthetic.reference import reference_from_outputs
 
 RESULTS: Final = Path(__file__).resolve().parent / "results"
 TRIPLES_PER_NODE: Final = 7  # what bench.synthetic writes, about
@@ -117,19 +135,22 @@ def naive_load(driver: Driver, nodes: Sequence[Node], edges: Sequence[Edge]) -> 
 def jvm_memory(driver: Driver, pid: int | None) -> dict[str, float | None]:
     records, _, _ = driver.execute_query(JVM_HEAP)
     heap = records[0]["heap"]
-    rss = None
+    rss = peak = None
     if pid is not None:
         try:
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     rss = round(int(line.split()[1]) / 1024, 1)
+                if line.startswith("VmHWM:"):
+                    peak = round(int(line.split()[1]) / 1024, 1)
         except OSError:
-            rss = None
+            rss = peak = None
     return {
         "heap_used_mib": round(heap["used"] / 2**20, 1),
         "heap_committed_mib": round(heap["committed"] / 2**20, 1),
         "heap_max_mib": round(heap["max"] / 2**20, 1),
         "rss_mib": rss,
+        "peak_rss_mib": peak,
     }
 
 
@@ -147,74 +168,138 @@ def launcher_pid(port: int) -> int | None:
     return None
 
 
-def run(nodes: int, sample: int, chunk: int) -> dict[str, Any]:
-    graph = synthetic_graph(nodes * TRIPLES_PER_NODE)
-    total_nodes = sum(len(b.nodes) for b in graph.batches)
-    total_rows = sum(_rows(b) for b in graph.batches)
-    _say(f"graph: {total_nodes:,} nodes, {total_rows - total_nodes:,} relations, {total_rows:,} rows")
-    with Neo4jServer(log_level="WARN") as server:
-        driver = connect(server.uri, server.auth)
-        pid = launcher_pid(server.port)
+def load(store: Neo4jStore, batches: Sequence[Batch], chunk: int) -> float:
+    """Every batch in upserts of `chunk` rows; the seconds it took."""
+    started = time.perf_counter()
+    for batch in batches:
+        for part in chunks(batch, chunk):
+            store.upsert(part)
+    return time.perf_counter() - started
+
+
+def national_batches(workdir: Path) -> list[Batch]:
+    """The national preset as `bench.national_load` builds it: the real frame, then the
+    generated files parsed by their loaders, in load order."""
+    real = real_outputs()
+    reference = reference_from_outputs(real.geography, real.nomenclatures, real.structures)
+    generate(national(), workdir, seed=42, reference=reference, as_of=date(2025, 1, 1))
+    known = KnownNodes()
+    batches = []
+    for output in real.in_order():
+        batches.append(output.batch)
+        known.add_batch(output.batch)
+    for output in synthetic_outputs(workdir, real, known):
+        batches.append(output.batch)
+    return batches
+
+
+def run(nodes: int, sample: int, chunk: int, *, national_preset: bool, heap: str) -> dict[str, Any]:
+    started = time.perf_counter()
+    if national_preset:
+        workdir = Path(tempfile.mkdtemp(prefix="maillage-neo4j-national-"))
         try:
-            store = Neo4jStore(driver)
-            store.ensure_schema()
-
-            _say("warm-up: both ways once on a small graph (query plans, JIT) …")
-            warm = synthetic_graph(500 * TRIPLES_PER_NODE, seed=7)
-            naive_load(driver, *sample_rows(warm.batches, 200))
-            store.clear()
-            for batch in warm.batches:
-                for part in chunks(batch, chunk):
-                    store.upsert(part)
-            store.clear()
-
-            sample_nodes, sample_edges = sample_rows(graph.batches, sample)
-            naive_rows = len(sample_nodes) + len(sample_edges)
-            _say(f"naive: one MERGE per row, {naive_rows:,} rows …")
-            naive_s = naive_load(driver, sample_nodes, sample_edges)
-            naive_rate = naive_rows / naive_s
-            _say(f"  {naive_s:.1f} s, {naive_rate:,.0f} rows/s")
-
-            store.clear()
-            _say(f"batched: Neo4jStore.upsert, {chunk:,} rows an upsert, {total_rows:,} rows …")
-            started = time.perf_counter()
-            for batch in graph.batches:
-                for part in chunks(batch, chunk):
-                    store.upsert(part)
-            batched_s = time.perf_counter() - started
-            batched_rate = total_rows / batched_s
-            _say(f"  {batched_s:.1f} s, {batched_rate:,.0f} rows/s")
-            ratio = batched_rate / naive_rate
-            _say(f"batched / naive: {ratio:.1f}× faster")
-
-            counts = store.counts()
-            assert sum(counts.nodes.values()) == total_nodes, "every node written"
-            memory = jvm_memory(driver, pid)
-            _say(
-                f"JVM: heap {memory['heap_used_mib']} MiB used of {memory['heap_max_mib']} MiB max "
-                f"({memory['heap_committed_mib']} MiB committed), resident {memory['rss_mib']} MiB"
-            )
+            batches = national_batches(workdir)
         finally:
-            driver.close()
-    return {
+            shutil.rmtree(workdir, ignore_errors=True)
+    else:
+        batches = synthetic_graph(nodes * TRIPLES_PER_NODE).batches
+    prepare_s = time.perf_counter() - started
+    total_nodes = sum(len(b.nodes) for b in batches)
+    total_rows = sum(_rows(b) for b in batches)
+    _say(
+        f"graph: {total_nodes:,} nodes, {total_rows - total_nodes:,} relations, {total_rows:,} rows "
+        f"({prepare_s:.1f} s to build)"
+    )
+    result: dict[str, Any] = {
         "command": " ".join(["python -m bench.neo4j_load", *sys.argv[1:]]),
         "when": datetime.now().isoformat(timespec="seconds"),
         "machine": machine(
             neo4j_driver=neo4j.__version__,
             driver_packstream="neo4j-rust-ext" if importlib.util.find_spec("neo4j._rust") else "pure Python",
             neo4j_server=NEO4J_VERSION,
+            heap=heap,
         ),
         "graph": {"nodes": total_nodes, "relations": total_rows - total_nodes, "rows": total_rows},
-        "naive": {"rows": naive_rows, "seconds": round(naive_s, 2), "rows_per_s": round(naive_rate)},
-        "batched": {
-            "rows": total_rows,
-            "rows_per_upsert": chunk,
-            "seconds": round(batched_s, 2),
-            "rows_per_s": round(batched_rate),
-        },
-        "ratio": round(ratio, 1),
-        "jvm": memory,
+        "rows_per_upsert": chunk,
     }
+    with Neo4jServer(log_level="WARN", heap=heap) as server:
+        driver = connect(server.uri, server.auth)
+        pid = launcher_pid(server.port)
+        try:
+            before = timed(BeforeStore)(driver)
+            after = timed(Neo4jStore)(driver)
+            after.ensure_schema()  # constraints and indexes before the first row
+
+            _say("warm-up: every path once on a small graph (query plans, JIT) …")
+            warm = synthetic_graph(500 * TRIPLES_PER_NODE, seed=7).batches
+            if not national_preset:
+                naive_load(driver, *sample_rows(warm, 200))
+                after.clear()
+                before.profile = Profile()
+                load(before, warm, chunk)
+                after.clear()
+            after.profile = Profile()
+            load(after, warm, chunk)
+            after.clear()
+
+            if not national_preset:
+                sample_nodes, sample_edges = sample_rows(batches, sample)
+                naive_rows = len(sample_nodes) + len(sample_edges)
+                _say(f"naive: one MERGE per row, {naive_rows:,} rows …")
+                naive_s = naive_load(driver, sample_nodes, sample_edges)
+                result["naive"] = {
+                    "rows": naive_rows,
+                    "seconds": round(naive_s, 2),
+                    "rows_per_s": round(naive_rows / naive_s),
+                }
+                _say(f"  {naive_s:.1f} s, {naive_rows / naive_s:,.0f} rows/s")
+                after.clear()
+
+                _say(f"before (the write path before issue 12): {total_rows:,} rows …")
+                before.profile = Profile()
+                before_s = load(before, batches, chunk)
+                before_counts = before.counts()
+                result["before"] = _figures(total_rows, before_s, before.profile)
+                for line in [
+                    f"  {before_s:.1f} s, {total_rows / before_s:,.0f} rows/s",
+                    *before.profile.lines(),
+                ]:
+                    _say(line)
+                after.clear()
+
+            _say(f"after (Neo4jStore.upsert): {total_rows:,} rows …")
+            after.profile = Profile()
+            after_s = load(after, batches, chunk)
+            result["after"] = _figures(total_rows, after_s, after.profile)
+            for line in [f"  {after_s:.1f} s, {total_rows / after_s:,.0f} rows/s", *after.profile.lines()]:
+                _say(line)
+            counts = after.counts()
+            assert sum(counts.nodes.values()) == total_nodes, "every node written"
+            if not national_preset:
+                assert counts == before_counts, "both paths write the same graph"
+                result["ratio_after_before"] = round(before_s / after_s, 1)
+                result["ratio_after_naive"] = round(
+                    result["after"]["rows_per_s"] / result["naive"]["rows_per_s"], 1
+                )
+                _say(
+                    f"after / before: {result['ratio_after_before']}× faster; "
+                    f"after / naive: {result['ratio_after_naive']}× faster"
+                )
+            memory = jvm_memory(driver, pid)
+            result["jvm"] = memory
+            _say(
+                f"JVM: heap {memory['heap_used_mib']} MiB used of {memory['heap_max_mib']} MiB max "
+                f"({memory['heap_committed_mib']} MiB committed), resident {memory['rss_mib']} MiB, "
+                f"peak resident {memory['peak_rss_mib']} MiB"
+            )
+        finally:
+            driver.close()
+    result["client_peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return result
+
+
+def _figures(rows: int, seconds: float, profile: Profile) -> dict[str, Any]:
+    return {"seconds": round(seconds, 2), "rows_per_s": round(rows / seconds), "profile": profile.as_dict()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -224,11 +309,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--sample", type=int, default=2_000, help="rows of the naive baseline (default 2,000)"
     )
     parser.add_argument("--chunk", type=int, default=10_000, help="rows an upsert (default 10,000)")
+    parser.add_argument(
+        "--national",
+        action="store_true",
+        help="the national preset (real frame + generated files), the current path only",
+    )
+    parser.add_argument(
+        "--heap", default=DEFAULT_HEAP, help=f"JVM heap of the server (default {DEFAULT_HEAP})"
+    )
     args = parser.parse_args(argv)
-    result = run(args.nodes, args.sample, args.chunk)
+    result = run(args.nodes, args.sample, args.chunk, national_preset=args.national, heap=args.heap)
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = RESULTS / f"neo4j_load-{result['graph']['nodes']}-{stamp}.json"
+    name = "national" if args.national else str(result["graph"]["nodes"])
+    path = RESULTS / f"neo4j_load-{name}-{stamp}.json"
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     _say(f"machine: {result['machine']['nproc']} × {result['machine']['cpu']}")
     _say(f"written: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")

@@ -6,6 +6,8 @@ from templates whose ``REL_TYPE`` is replaced by a `RelKind` value, never by use
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import cache
 from typing import Final, LiteralString
 
 from graph.kinds import RelKind
@@ -18,6 +20,7 @@ SCHEMA: Final[tuple[LiteralString, ...]] = (
     "CREATE POINT INDEX node_location IF NOT EXISTS FOR (n:Node) ON (n.location)",
 )
 
+
 EXISTING_IDS: Final = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id AS id"
 
 NODE_LEDGERS: Final = """
@@ -26,32 +29,6 @@ MATCH (n:Node {id: id})
 RETURN n.id AS id, n.by_source AS by_source
 """
 
-WRITE_NODES: Final = """
-UNWIND $rows AS row
-MERGE (n:Node {id: row.id})
-SET n = row.props
-SET n:$(row.labels)
-REMOVE n:$(row.stale_labels)
-"""
-
-# REL_TYPE is replaced by a `RelKind` value (never by user input): see `for_rel`. Both ends
-# are looked up by id, then joined by the cheaper side: without the hints the planner may
-# expand every relationship of a dense end (a département) for each row.
-EDGE_LEDGERS_TEMPLATE: Final = """
-UNWIND $rows AS row
-MATCH (s:Node {id: row.source})-[r:REL_TYPE {key: row.key}]->(t:Node {id: row.target})
-USING INDEX s:Node(id)
-USING INDEX t:Node(id)
-RETURN row.source AS source, row.target AS target, row.key AS key, r.by_source AS by_source
-"""
-
-WRITE_EDGES_TEMPLATE: Final = """
-UNWIND $rows AS row
-MATCH (s:Node {id: row.source})
-MATCH (t:Node {id: row.target})
-MERGE (s)-[r:REL_TYPE {key: row.key}]->(t)
-SET r = row.props
-"""
 
 DATASET_SEEN: Final = "MATCH (d:Dataset {source: $source}) RETURN d.source AS source"
 
@@ -143,5 +120,82 @@ def for_rel(template: str, rel: RelKind) -> LiteralString:
     return template.replace("REL_TYPE", rel.value)
 
 
-EDGE_LEDGERS: Final = {rel: for_rel(EDGE_LEDGERS_TEMPLATE, rel) for rel in RelKind}
-WRITE_EDGES: Final = {rel: for_rel(WRITE_EDGES_TEMPLATE, rel) for rel in RelKind}
+# -- the write path (issue 12) --------------------------------------------------------------------
+# Every read comes before the first write; nodes known to be new are CREATEd under
+# fixed labels, relations known to be new are CREATEd between ends found by the `id`
+# index; what exists is found again by element id (a seek, no index, no expansion).
+
+# One row a relation of the batch: its ends (flagged when the batch does not declare
+# them, and so must exist) and the relation the store already holds, if any. Rows whose
+# ends are declared new and whose relation is unknown come back empty-handed: filtered.
+EDGE_LOOKUP_TEMPLATE: Final = """
+UNWIND $rows AS row
+OPTIONAL MATCH (s:Node {id: row.source})
+OPTIONAL MATCH (t:Node {id: row.target})
+OPTIONAL MATCH (s)-[r:REL_TYPE {key: row.key}]->(t)
+WITH row, s, t, r
+WHERE r IS NOT NULL OR (s IS NULL AND row.check_source) OR (t IS NULL AND row.check_target)
+RETURN row.source AS source, row.target AS target, row.key AS key,
+       s IS NULL AS no_source, t IS NULL AS no_target,
+       r.by_source AS by_source, elementId(r) AS element_id
+"""
+
+UPDATE_NODES_TEMPLATE: Final = """
+UNWIND $rows AS row
+MATCH (n:Node {id: row.id})
+SET n = row.props
+"""
+
+
+def _labels(labels: Iterable[str]) -> str:
+    return "".join(f":{_name(label)}" for label in labels)
+
+
+def _name(name: str) -> str:
+    """A label, type or property name, quoted for Cypher."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _map(row: str, keys: Iterable[str]) -> str:
+    """``{k: row.k, …}``: a missing key reads as null, and a null property is not written."""
+    return "{" + ", ".join(f"{_name(k)}: {row}[{_literal(k)}]" for k in keys) + "}"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+@cache
+def create_nodes(labels: tuple[str, ...], keys: tuple[str, ...]) -> LiteralString:
+    """``CREATE`` of new nodes under fixed labels (``Node`` and `labels`), one row a node's
+    properties, among `keys`. The map is written out (no ``SET n = row``): the planner
+    then creates each node with its properties in one step. Labels come from `NodeKind`
+    values and keys from the batch's property names, quoted."""
+    return f"UNWIND $rows AS row CREATE (n:Node{_labels(labels)} {_map('row', keys)})"
+
+
+@cache
+def create_edges(rel: RelKind, keys: tuple[str, ...]) -> LiteralString:
+    """``CREATE`` of new relations of type `rel` between ends found by the ``id`` index;
+    properties among `keys`, written out as in `create_nodes` (a ``SET r = map`` after
+    ``CREATE`` costs an ``Eager`` barrier)."""
+    return (
+        "UNWIND $rows AS row\n"
+        "MATCH (s:Node {id: row.source})\n"
+        "MATCH (t:Node {id: row.target})\n"
+        f"CREATE (s)-[r:{_name(rel.value)} {_map('row.props', keys)}]->(t)"
+    )
+
+
+@cache
+def update_nodes(labels: tuple[str, ...], stale: tuple[str, ...]) -> LiteralString:
+    """New properties of existing nodes, their labels set to `labels` (`stale` removed)."""
+    text = UPDATE_NODES_TEMPLATE
+    if labels:
+        text += f"SET n{_labels(labels)}\n"
+    if stale:
+        text += f"REMOVE n{_labels(stale)}\n"
+    return text
+
+
+EDGE_LOOKUP: Final = {rel: for_rel(EDGE_LOOKUP_TEMPLATE, rel) for rel in RelKind}

@@ -67,7 +67,7 @@ from graph.neo4j_cypher import (
     COUNT_NODES,
     DATASET_SEEN,
     DELETE_EDGES_BY_ELEMENT_ID,
-    EDGE_LEDGERS,
+    EDGE_LOOKUP,
     EXISTING_IDS,
     NODE_LEDGERS,
     OUTGOING_OF_DATASET,
@@ -81,8 +81,9 @@ from graph.neo4j_cypher import (
     SCHEMA,
     UPDATE_EDGES_BY_ELEMENT_ID,
     WRITE_DATASET,
-    WRITE_EDGES,
-    WRITE_NODES,
+    create_edges,
+    create_nodes,
+    update_nodes,
 )
 from graph.neo4j_ledger import (
     FAMILY_LABELS,
@@ -274,14 +275,21 @@ class Neo4jStore:
 
         Every read comes before the first write: a relationship lookup on a node the
         transaction has already changed can cost a scan of all its relationships.
+        Nodes and relations the store does not hold are created (no MERGE: the reads
+        said they are new), grouped so that each statement has fixed labels or a fixed
+        type; those it holds are found again by element id.
         """
         source = batch.provenance.source
-        self._check_endpoints(tx, batch)
         held_nodes = self._node_ledgers(tx, list(nodes))
         by_rel: dict[RelKind, list[EdgeIdent]] = defaultdict(list)
         for ident in edges:
             by_rel[ident[1]].append(ident)
-        held_edges = {rel: self._edge_ledgers(tx, rel, idents) for rel, idents in sorted(by_rel.items())}
+        held_edges: dict[RelKind, dict[tuple[str, str, str], tuple[str, str]]] = {}
+        absent: set[str] = set()
+        for rel, idents in sorted(by_rel.items()):
+            held_edges[rel] = self._edge_lookup(tx, rel, idents, nodes, absent)
+        if absent:
+            self._refuse(batch, absent)
         # A batch is its dataset's whole statement about its nodes' outgoing relations:
         # those the dataset gave them before and the batch no longer holds are withdrawn.
         replaced = [
@@ -290,9 +298,14 @@ class Neo4jStore:
             if ident not in edges
         ]
 
-        node_rows: list[dict[str, Any]] = []
+        created: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        updated_nodes: dict[tuple[tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
         for node_id, entry in nodes.items():
             raw = held_nodes.get(node_id)
+            if raw is None:
+                state = NodeState({source: entry})
+                created[tuple(sorted(state.labels()))].append(state.properties(node_id))
+                continue
             state = NodeState.parse(raw)
             before = state.labels()
             state.by_source[source] = entry
@@ -300,22 +313,21 @@ class Neo4jStore:
             if props["by_source"] == raw:
                 continue  # written before, unchanged
             after = state.labels()
-            node_rows.append(
-                {
-                    "id": node_id,
-                    "props": props,
-                    "labels": sorted(after),
-                    "stale_labels": sorted(before - after),
-                }
-            )
-        for chunk in _chunks(node_rows, self.chunk_size):
-            tx.run(WRITE_NODES, rows=list(chunk)).consume()
+            change = (tuple(sorted(after - before)), tuple(sorted(before - after)))
+            updated_nodes[change].append({"id": node_id, "props": props})
+        for labels, rows in sorted(created.items()):
+            for chunk in _chunks(rows, self.chunk_size):
+                tx.run(create_nodes(labels, _keys(chunk)), rows=list(chunk)).consume()
+        for (added, stale), rows in sorted(updated_nodes.items()):
+            self._run_chunks(tx, update_nodes(added, stale), rows)
 
+        updated_edges: list[dict[str, Any]] = []
         for rel, idents in sorted(by_rel.items()):
-            edge_rows: list[dict[str, Any]] = []
+            new_edges: list[dict[str, Any]] = []
             for ident in idents:
                 s, _, t, key = ident
-                raw = held_edges[rel].get((s, t, key))
+                held = held_edges[rel].get((s, t, key))
+                raw = held[0] if held is not None else None
                 edge = EdgeState.parse(raw)
                 attrs = edges[ident]
                 if attrs is not None or s in nodes:
@@ -323,22 +335,23 @@ class Neo4jStore:
                 else:  # a bare relation from a node outside the batch keeps its attributes
                     edge.by_source.setdefault(source, None)
                 props = edge.properties(key)
-                if props["by_source"] != raw:
-                    edge_rows.append({"source": s, "target": t, "key": key, "props": props})
-            for chunk in _chunks(edge_rows, self.chunk_size):
-                tx.run(WRITE_EDGES[rel], rows=list(chunk)).consume()
+                if held is None:
+                    new_edges.append({"source": s, "target": t, "props": props})
+                elif props["by_source"] != raw:
+                    updated_edges.append({"element_id": held[1], "props": props})
+            for chunk in _chunks(new_edges, self.chunk_size):
+                keys = _keys(row["props"] for row in chunk)
+                tx.run(create_edges(rel, keys), rows=list(chunk)).consume()
 
         withdrawn: list[str] = []
-        updated: list[dict[str, Any]] = []
         for (_, _, _, key), raw, element_id in replaced:
             edge = EdgeState.parse(raw)
             del edge.by_source[source]
             if edge.by_source:
-                updated.append({"element_id": element_id, "props": edge.properties(key)})
+                updated_edges.append({"element_id": element_id, "props": edge.properties(key)})
             else:
                 withdrawn.append(element_id)
-        for chunk in _chunks(updated, self.chunk_size):
-            tx.run(UPDATE_EDGES_BY_ELEMENT_ID, rows=list(chunk)).consume()
+        self._run_chunks(tx, UPDATE_EDGES_BY_ELEMENT_ID, updated_edges)
         for chunk in _chunks(withdrawn, self.chunk_size):
             tx.run(DELETE_EDGES_BY_ELEMENT_ID, ids=list(chunk)).consume()
 
@@ -350,6 +363,10 @@ class Neo4jStore:
             synthetic=provenance.synthetic,
             title=provenance.title or None,
         ).consume()
+
+    def _run_chunks(self, tx: ManagedTransaction, query: LiteralString, rows: Sequence[Any]) -> None:
+        for chunk in _chunks(rows, self.chunk_size):
+            tx.run(query, rows=list(chunk)).consume()
 
     def _outgoing_of_dataset(
         self, tx: ManagedTransaction, ids: list[str], source: str
@@ -370,26 +387,43 @@ class Neo4jStore:
                 held[record["id"]] = record["by_source"]
         return held
 
-    def _edge_ledgers(
-        self, tx: ManagedTransaction, rel: RelKind, idents: list[EdgeIdent]
-    ) -> dict[tuple[str, str, str], str]:
-        held: dict[tuple[str, str, str], str] = {}
-        keys = [{"source": s, "target": t, "key": k} for s, _, t, k in idents]
-        for chunk in _chunks(keys, self.chunk_size):
-            for record in tx.run(EDGE_LEDGERS[rel], rows=list(chunk)):
-                held[(record["source"], record["target"], record["key"])] = record["by_source"]
+    def _edge_lookup(
+        self,
+        tx: ManagedTransaction,
+        rel: RelKind,
+        idents: list[EdgeIdent],
+        declared: Mapping[str, object],
+        absent: set[str],
+    ) -> dict[tuple[str, str, str], tuple[str, str]]:
+        """The relations of type `rel` the store holds (ledger, element id), by (source,
+        target, key); the ends the batch does not declare and the store lacks go to `absent`."""
+        held: dict[tuple[str, str, str], tuple[str, str]] = {}
+        rows = [
+            {
+                "source": s,
+                "target": t,
+                "key": k,
+                "check_source": s not in declared,
+                "check_target": t not in declared,
+            }
+            for s, _, t, k in idents
+        ]
+        for chunk in _chunks(rows, self.chunk_size):
+            for r in tx.run(EDGE_LOOKUP[rel], rows=list(chunk)):
+                if r["element_id"] is not None:
+                    held[(r["source"], r["target"], r["key"])] = (r["by_source"], r["element_id"])
+                if r["no_source"] and r["source"] not in declared:
+                    absent.add(r["source"])
+                if r["no_target"] and r["target"] not in declared:
+                    absent.add(r["target"])
         return held
 
-    def _check_endpoints(self, tx: ManagedTransaction, batch: Batch) -> None:
-        declared = {n.id for n in batch.nodes}
-        wanted = sorted({end for e in batch.edges for end in (e.source, e.target)} - declared)
-        found: set[str] = set()
-        for chunk in _chunks(wanted, self.chunk_size):
-            found.update(record["id"] for record in tx.run(EXISTING_IDS, ids=list(chunk)))
-        known = declared | found
+    @staticmethod
+    def _refuse(batch: Batch, absent: set[str]) -> None:
+        """Refuse the batch, naming its first relation with an end nobody declares."""
         for edge in batch.edges:
             for end in (edge.source, edge.target):
-                if end not in known:
+                if end in absent:
                     raise StoreError(
                         f"{batch.provenance.source}: relation {edge.rel.value} "
                         f"{edge.source} → {edge.target} names {end}, "
@@ -503,6 +537,14 @@ class Neo4jStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _keys(rows: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
+    """Every key of `rows`, sorted (the statement's shape, so that its plan is reused)."""
+    found: set[str] = set()
+    for row in rows:
+        found.update(row)
+    return tuple(sorted(found))
 
 
 def _cypher_value(value: Any) -> Value:

@@ -48,6 +48,8 @@ __all__ = [
     "Reason",
     "UnknownActor",
     "cached_index",
+    "candidate_pool",
+    "candidate_scores",
     "fact_datasets",
     "partner_candidates",
     "partner_index",
@@ -56,11 +58,11 @@ __all__ = [
 
 DISTANCE_SCALE_KM: Final = 10.0
 W_PROPENSITY: Final = 1.0
-W_FIT: Final = 0.7
+W_FIT: Final = 0.3
 W_COLLECTIVE: Final = 1.0
 W_NETWORK: Final = 0.3
 W_COMMON: Final = 0.5
-W_SIZE: Final = 0.5
+W_SIZE: Final = 0.1
 PRIOR_STRENGTH: Final = 2.0  # pseudo-partnerships pulling a lift towards the broader one (then 1)
 
 _T = PartnershipType
@@ -227,6 +229,10 @@ class PartnerIndex:
     propensity: dict[tuple[str, str, str], float] = field(default_factory=dict)  # (objective, kind, section)
     section_share: dict[str, float] = field(default_factory=dict)
     observed: dict[tuple[str, str, str], int] = field(default_factory=dict)  # partnerships counted
+    sections: list[str] = field(default_factory=list)  # section letters, "" for unknown
+    section_code: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    division_code: NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype="<U2"))
+    size_value: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
 
 
 def partner_index(network: PartnerNetwork, *, tables: Correspondences | None = None) -> PartnerIndex:
@@ -259,6 +265,11 @@ def partner_index(network: PartnerNetwork, *, tables: Correspondences | None = N
         network, tables or correspondences(), kinds, latitude, longitude, division, section,
         adjacency_from_edges(edges, n), partners, collectives, dict(members), dict(ties),
     )  # fmt: skip
+    index.sections, codes = np.unique(section, return_inverse=True)  # type: ignore[assignment]
+    index.sections = [str(x) for x in index.sections]
+    index.section_code = codes.astype(np.int64)
+    index.division_code = np.array([d or "" for d in division], dtype="<U2")
+    index.size_value = np.array([_SIZE_VALUE.get(str(t), 0.0) for t in facets["tranche"]], dtype=np.float64)
     _learn_propensity(index)
     return index
 
@@ -385,25 +396,8 @@ def partner_candidates(
     index = graph if isinstance(graph, PartnerIndex) else cached_index(graph)
     objective = Objective(objective)
     network = index.network
-    if actor not in network.index:
-        raise UnknownActor(f"organisation inconnue : {actor}")
-    s = network.index[actor]
-    actor_kind = str(index.kinds[s])
-    wanted = frozenset(kinds) if kinds is not None else _candidate_kinds(actor_kind, objective)
-    mask = np.isin(index.kinds, list(wanted))
-    mask[s] = False
-    for partner in index.partners[s]:
-        mask[partner] = False
-    distance = np.full(len(mask), np.nan)
-    if not math.isnan(index.latitude[s]):
-        distance = haversine_km(
-            float(index.latitude[s]), float(index.longitude[s]), index.latitude, index.longitude
-        )
-    if radius_km is not None:
-        mask &= distance <= radius_km
-    if territory is not None:
-        mask &= _in_territory(network, territory)
-    candidates = np.flatnonzero(mask)
+    s, candidates, distance = candidate_pool(index, actor, objective, kinds=kinds, radius_km=radius_km,
+                                             territory=territory)  # fmt: skip
     if not len(candidates):
         return []
     parts = _contributions(index, s, candidates, objective, distance)
@@ -433,6 +427,51 @@ def partner_candidates(
             )
         )
     return out
+
+
+def candidate_pool(
+    index: PartnerIndex,
+    actor: str,
+    objective: Objective,
+    *,
+    kinds: Collection[str] | None = None,
+    radius_km: float | None = None,
+    territory: str | None = None,
+) -> tuple[int, NDArray[np.int64], NDArray[np.float64]]:
+    """The actor's vertex, the candidate vertices (see `partner_candidates`) and the
+    distance from the actor to every vertex (NaN where unknown)."""
+    network = index.network
+    if actor not in network.index:
+        raise UnknownActor(f"organisation inconnue : {actor}")
+    s = network.index[actor]
+    wanted = frozenset(kinds) if kinds is not None else _candidate_kinds(str(index.kinds[s]), objective)
+    mask = np.isin(index.kinds, list(wanted))
+    mask[s] = False
+    mask[list(index.partners[s])] = False
+    distance = np.full(len(mask), np.nan)
+    if not math.isnan(index.latitude[s]):
+        distance = haversine_km(
+            float(index.latitude[s]), float(index.longitude[s]), index.latitude, index.longitude
+        )
+    if radius_km is not None:
+        mask &= distance <= radius_km
+    if territory is not None:
+        mask &= _in_territory(network, territory)
+    return s, np.flatnonzero(mask), distance
+
+
+def candidate_scores(
+    index: PartnerIndex,
+    s: int,
+    candidates: NDArray[np.int64],
+    objective: Objective,
+    distance: NDArray[np.float64],
+) -> dict[str, NDArray[np.float64]]:
+    """Each reason's contribution for every candidate (their sum is the score)."""
+    return {
+        name: values
+        for name, (values, _) in _contributions(index, s, candidates, objective, distance).items()
+    }
 
 
 _CACHE: dict[int, tuple[PartnerNetwork, PartnerIndex]] = {}
@@ -493,13 +532,15 @@ def _contributions(
 
     inclusive_actor = str(index.kinds[s]) in INCLUSIVE
     propensity = np.zeros(len(candidates))
-    for j, c in enumerate(candidates.tolist()):
-        kind, sec = (
-            (index.kinds[s], index.section[c]) if inclusive_actor else (index.kinds[c], index.section[s])
-        )
-        lift = index.propensity.get((objective.value, str(kind), str(sec)))
-        if lift:
-            propensity[j] = W_PROPENSITY * math.log(lift)
+    if inclusive_actor:
+        table = np.array([_log_lift(index, objective, str(index.kinds[s]), sec) for sec in index.sections])
+        propensity = W_PROPENSITY * table[index.section_code[candidates]]
+    else:
+        candidate_kinds = index.kinds[candidates]
+        for kind in np.unique(candidate_kinds).tolist():
+            propensity[candidate_kinds == kind] = W_PROPENSITY * _log_lift(
+                index, objective, kind, str(index.section[s])
+            )
 
     def explain_propensity(c: int, w: float) -> Reason | None:
         if w == 0.0:
@@ -525,10 +566,8 @@ def _contributions(
     origin: dict[int, tuple[int, list[str]]] = {}
     if inclusive_actor:
         divisions, codes = fit_divisions(index, s, objective)
-        for j, c in enumerate(candidates.tolist()):
-            if index.division[c] in divisions:
-                fit[j] = W_FIT
-                origin[c] = (s, codes)
+        fit = np.where(np.isin(index.division_code[candidates], sorted(divisions)), W_FIT, 0.0)
+        origin = _SelfOrigin(s, codes)
     else:
         for j, c in enumerate(candidates.tolist()):
             divisions, codes = fit_divisions(index, c, objective)
@@ -555,11 +594,20 @@ def _contributions(
     for collective in index.collectives[s]:
         for member in index.members.get(collective, ()):
             shared[member].append(collective)
-    together = np.zeros(len(candidates))
-    for j, c in enumerate(candidates.tolist()):
-        strong = sum(1 for x in shared.get(c, ()) if index.kinds[x] in STRONG_COLLECTIVES)
-        weak = sum(1 for x in shared.get(c, ()) if index.kinds[x] in NETWORKS)
-        together[j] = W_COLLECTIVE * min(strong, 2) + W_NETWORK * min(weak, 2)
+    strong_count = np.zeros(len(index.kinds))
+    weak_count = np.zeros(len(index.kinds))
+    shared_share = np.zeros(len(index.kinds))  # the resource-allocation share of shared collectives
+    degree = np.diff(index.adjacency.indptr).astype(np.float64)
+    for member, held in shared.items():
+        for x in held:
+            if index.kinds[x] in STRONG_COLLECTIVES:
+                strong_count[member] += 1
+            elif index.kinds[x] in NETWORKS:
+                weak_count[member] += 1
+            shared_share[member] += 1.0 / degree[x] if degree[x] else 0.0
+    together = W_COLLECTIVE * np.minimum(strong_count[candidates], 2) + W_NETWORK * np.minimum(
+        weak_count[candidates], 2
+    )
 
     def explain_shared(c: int, w: float) -> Reason | None:
         if w == 0.0:
@@ -570,23 +618,18 @@ def _contributions(
 
     parts["collectifs"] = (together, explain_shared)
 
-    degree = np.diff(index.adjacency.indptr).astype(np.float64)
     inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
     row = index.adjacency[[s]] @ sp.diags_array(inverse) @ index.adjacency
-    ra = np.asarray(row.toarray(), dtype=np.float64).reshape(-1)[candidates]
-    # collectives already count above: common neighbours here are organisations of any kind,
-    # the shared collectives' share is removed so a club does not count twice
-    for j, c in enumerate(candidates.tolist()):
-        for x in shared.get(c, ()):
-            ra[j] -= inverse[x]
-    ra = np.clip(ra, 0.0, None)
+    # collectives count above: their share is removed so a club does not count twice
+    ra = np.asarray(row.toarray(), dtype=np.float64).reshape(-1) - shared_share
+    ra = np.clip(ra[candidates], 0.0, None)
     parts["voisins"] = (
         W_COMMON * np.minimum(ra, 2.0),
         lambda c, w: _explain_common(index, s, c, w, set(shared.get(c, ()))),
     )
 
     if objective in _SIZED:
-        size = np.array([_SIZE_VALUE.get(str(facets["tranche"][c]), 0.0) for c in candidates.tolist()])
+        size = index.size_value[candidates]
         parts["taille"] = (
             W_SIZE * size,
             lambda c, w: Reason(
@@ -597,6 +640,22 @@ def _contributions(
             else None,
         )  # fmt: skip
     return parts
+
+
+class _SelfOrigin(dict[int, tuple[int, list[str]]]):
+    """Every candidate's fit comes from the actor's own activity."""
+
+    def __init__(self, actor: int, codes: list[str]) -> None:
+        super().__init__()
+        self.value = (actor, codes)
+
+    def __getitem__(self, key: int) -> tuple[int, list[str]]:
+        return self.value
+
+
+def _log_lift(index: PartnerIndex, objective: Objective, kind: str, section: str) -> float:
+    lift = index.propensity.get((objective.value, kind, section))
+    return math.log(lift) if lift else 0.0
 
 
 def _explain_common(index: PartnerIndex, s: int, c: int, w: float, collectives: set[int]) -> Reason | None:

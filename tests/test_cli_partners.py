@@ -42,7 +42,7 @@ def test_partenaires_table_within_a_radius(store: str) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == f"Partenaires proposés à Boutique Boulot ({BB}) — objectif : achat responsable"
-    assert lines[1].startswith(" 1. Paysages de Champagne (Entreprise, Troyes) — 0,0 km — score 2,")
+    assert lines[1].startswith(" 1. Paysages de Champagne (Entreprise, Troyes) — 0,0 km — score 1,66")
     assert "Électricité Troyenne" not in result.output
 
 

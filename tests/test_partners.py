@@ -15,6 +15,8 @@ from graph.store import GraphStore
 from queries.introductions import introductions
 from queries.org_network import OrgNetwork, org_network
 from queries.partners import (
+    W_FIT,
+    W_SIZE,
     AmbiguousActor,
     Objective,
     UnknownActor,
@@ -44,11 +46,11 @@ def test_achat_ranks_the_club_member_of_the_trade_first(network: OrgNetwork) -> 
     found = partner_candidates(network, BB, objective="achat")
     assert [c.id for c in found] == [PAYSAGE, RESTO, ELEC]  # Paysages Anciens is already a partner
     paysage = found[0]
-    # distance 0 (same commune), propensity log(lift N), activity fit 0.7, shared club 1.0
-    assert paysage.score == pytest.approx(round(math.log(LIFT_ACHAT_N) + 0.7 + 1.0, 4))
+    # distance 0 (same commune), propensity log(lift N), activity fit W_FIT, shared club 1.0
+    assert paysage.score == pytest.approx(round(math.log(LIFT_ACHAT_N) + W_FIT + 1.0, 4))
     weights = {r.text.split(" ")[0]: round(r.weight, 6) for r in paysage.reasons}
     assert weights["membres"] == 1.0
-    assert weights["activité"] == 0.7
+    assert weights["activité"] == W_FIT
     assert weights["section"] == round(math.log(LIFT_ACHAT_N), 6)
     shared = next(r for r in paysage.reasons if r.text.startswith("membres"))
     assert shared.text == "membres tous deux de Club de l'Aube (Club)"
@@ -79,7 +81,7 @@ def test_radius_and_territory_filter_candidates(network: OrgNetwork) -> None:
 def test_recrutement_weighs_the_size_band(network: OrgNetwork) -> None:
     found = {c.id: c for c in partner_candidates(network, BB, objective="recrutement")}
     size = next(r for r in found[PAYSAGE].reasons if r.text.startswith("taille"))
-    assert (size.text, size.weight) == ("taille : 20 à 49 salariés (tranche 12)", 0.5 * 0.6)
+    assert (size.text, size.weight) == ("taille : 20 à 49 salariés (tranche 12)", W_SIZE * 0.6)
 
 
 def test_a_company_looking_for_siae_gets_the_inclusive_employers(network: OrgNetwork) -> None:
@@ -122,7 +124,7 @@ def test_every_backend_gives_the_same_candidates(store: GraphStore) -> None:
     store.upsert(partners_batch())
     found = partner_candidates(org_network(store), BB, objective="achat")
     assert [(c.id, c.score) for c in found] == [
-        (PAYSAGE, round(math.log(LIFT_ACHAT_N) + 1.7, 4)),
+        (PAYSAGE, round(math.log(LIFT_ACHAT_N) + W_FIT + 1.0, 4)),
         (RESTO, round(0.125 + math.log(LIFT_ACHAT_I), 4)),
         (ELEC, found[2].score),
     ]
@@ -136,3 +138,22 @@ def test_vectorised_distance_is_the_project_distance() -> None:
     assert haversine_km(48.2973, 4.0744, lats, lons).tolist() == pytest.approx(
         [distance_km(48.2973, 4.0744, a, b) for a, b in zip(lats, lons, strict=True)], abs=1e-9
     )
+
+
+def test_the_recommender_never_reads_the_generator_or_its_ground_truth() -> None:
+    import ast
+
+    root = Path(__file__).resolve().parents[1] / "queries"
+    for module in (
+        "partners.py",
+        "org_network.py",
+        "introductions.py",
+        "consortium.py",
+        "correspondences.py",
+    ):
+        tree = ast.parse((root / module).read_text(encoding="utf-8"))
+        imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names} | {
+            n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+        }
+        assert not {m for m in imported if m.startswith("loaders.synthetic")}, module
+        assert "ground_truth" not in (root / module).read_text(encoding="utf-8"), module
