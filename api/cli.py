@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,12 +11,11 @@ import typer
 from api.choices import accent_free
 from api.cli_partners import register as register_partners
 from api.cli_web import register as register_web
-from api.formatting import OutputFormat, render
+from api.formatting import render
 from graph.oxigraph_store import OxigraphStore
 from graph.settings import settings
 from graph.store import GraphStore, StoreError
 from loaders.pipeline import LoadSource
-from queries.sparql_select import SparqlError, select
 from queries.table import Table
 
 app = typer.Typer(
@@ -46,11 +44,6 @@ def _open(path: Path) -> OxigraphStore:
     except StoreError as e:
         _fail(str(e))
         raise  # unreachable: _fail exits
-
-
-def _query_text(argument: str) -> str:
-    """A query given inline, or `@file` to read it from a file."""
-    return Path(argument[1:]).read_text(encoding="utf-8") if argument.startswith("@") else argument
 
 
 def _fail(message: str) -> None:
@@ -189,73 +182,6 @@ def stats(store: StoreOption = DEFAULT_STORE, neo4j: Neo4jOption = None) -> None
 
 
 @app.command()
-def sparql(
-    query: Annotated[str, typer.Argument(help="Requête SPARQL, ou @fichier.rq")],
-    store: StoreOption = DEFAULT_STORE,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Format de sortie.")] = OutputFormat.TABLE,
-) -> None:
-    """Exécuter une requête SPARQL (SELECT ou ASK) sur l'union des jeux de données."""
-    text = _query_text(query)
-    with _open(store) as s:
-        try:
-            table = select(s, text)
-        except SparqlError as e:
-            _fail(str(e))
-    text_out = render(table, fmt)
-    typer.echo(text_out, nl=not text_out.endswith("\n"))
-
-
-@app.command()
-def cypher(
-    query: Annotated[str, typer.Argument(help="Requête Cypher en lecture seule, ou @fichier.cypher")],
-    neo4j: Annotated[
-        str, typer.Option("--neo4j", help="Adresse du serveur Neo4j.", envvar="MAILLAGE_NEO4J_URI")
-    ] = SETTINGS.neo4j_uri,
-    fmt: Annotated[OutputFormat, typer.Option("--format", help="Format de sortie.")] = OutputFormat.TABLE,
-    limit: Annotated[
-        int, typer.Option("--limit", help="Nombre maximal de lignes (env MAILLAGE_ROW_LIMIT).")
-    ] = SETTINGS.row_limit,
-    timeout: Annotated[
-        float, typer.Option("--timeout", help="Délai maximal, en secondes (env MAILLAGE_QUERY_TIMEOUT).")
-    ] = SETTINGS.query_timeout_s,
-    param: Annotated[
-        list[str] | None, typer.Option("--param", help="Paramètre $NOM de la requête : NOM=valeur JSON.")
-    ] = None,
-) -> None:
-    """Exécuter une requête Cypher en lecture seule sur Neo4j (écritures refusées)."""
-    from graph.neo4j_store import connect
-    from queries.cypher_console import run_cypher
-
-    text = _query_text(query)
-    try:
-        driver = connect(neo4j, SETTINGS.neo4j_auth)
-        try:
-            result = run_cypher(
-                driver, text, params=_cypher_params(param or []), timeout_s=timeout, limit=limit
-            )
-        finally:
-            driver.close()
-    except StoreError as e:
-        _fail(str(e))
-    text_out = render(Table(result.columns, result.rows), fmt, truncated=result.truncated)
-    typer.echo(text_out, nl=not text_out.endswith("\n"))
-
-
-def _cypher_params(items: list[str]) -> dict[str, object]:
-    """`NAME=JSON` pairs; a bare word is a string."""
-    params: dict[str, object] = {}
-    for item in items:
-        name, sep, raw = item.partition("=")
-        if not sep or not name:
-            _fail(f"--param {item!r} : attendu NOM=valeur")
-        try:
-            params[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            params[name] = raw
-    return params
-
-
-@app.command()
 def validate(store: StoreOption = DEFAULT_STORE) -> None:
     """Vérifier le graphe avec les formes SHACL du projet ; code de sortie 1 s'il ne s'y conforme pas."""
     from graph.validation import validate as validate_graph
@@ -332,6 +258,10 @@ DEMO_FOCUS = "org:34267885100045-aci"  # Boutique Boulot, ACI in Troyes, member 
 
 register_web(app)
 register_partners(app)
+
+from api import cli_console  # noqa: E402 - registers on the app defined above
+
+cli_console.register(app)
 
 neo4j_app = typer.Typer(help="Serveur Neo4j local (Java 17 requis, sans Docker).", no_args_is_help=True)
 app.add_typer(neo4j_app, name="neo4j")

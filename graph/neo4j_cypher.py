@@ -97,10 +97,12 @@ MATCH (:Node {id: id})--(m:Node)
 RETURN DISTINCT m.id AS id
 """
 
+# A kind label counts where a dataset states it, not where a narrower kind implies it
+# (an EATT carries the label EA as its superclass: graph.ontology).
 COUNT_NODES: Final = """
 MATCH (n:Node)
 UNWIND labels(n) AS label
-WITH label WHERE label IN $kinds
+WITH n, label WHERE label IN $kinds AND NONE(sub IN coalesce($narrower[label], []) WHERE sub IN labels(n))
 RETURN label AS kind, count(*) AS n
 """
 

@@ -22,6 +22,7 @@ from neo4j.spatial import WGS84Point
 from graph.ids import family
 from graph.kinds import CodeKind, NodeKind, OrgKind, PlaceKind, RelKind, node_kind
 from graph.model import Batch, Edge, Node, PropValue, Subgraph
+from graph.ontology import ancestor_labels
 
 FAMILY_LABELS: Final[Mapping[type, str]] = {OrgKind: "Organisation", PlaceKind: "Place", CodeKind: "Code"}
 KIND_LABELS: Final = frozenset(k.value for fam in (OrgKind, PlaceKind, CodeKind) for k in fam)
@@ -94,7 +95,12 @@ class NodeState:
         return {node_kind(entry["kind"]) for entry in self.by_source.values()}
 
     def labels(self) -> set[str]:
-        return {label for kind in self.kinds() for label in (family_label(kind), kind.value)}
+        """Family, kind and the kind's superclasses in the ontology (``SIAE`` on an ACI)."""
+        return {
+            label
+            for kind in self.kinds()
+            for label in (family_label(kind), kind.value, *ancestor_labels(kind))
+        }
 
     def node(self, node_id: str) -> Node:
         """The node as `graph.rdf_decode` rebuilds it: the first dataset by name wins."""

@@ -58,7 +58,7 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
-from graph.kinds import NodeKind, RelKind
+from graph.kinds import NodeKind, RelKind, node_kind
 from graph.model import Batch, Counts, LoadReport, Node, Provenance, Subgraph
 from graph.neo4j_cypher import (
     ADJACENT,
@@ -97,6 +97,7 @@ from graph.neo4j_ledger import (
     family_label,
     subgraph_of,
 )
+from graph.ontology import narrower_kinds
 from graph.projection import project
 from graph.settings import DEFAULT_CONNECT_TIMEOUT_S, DEFAULT_NEO4J_URI, Settings
 from graph.store import GraphStore, Param, Question, Row, StoreError, Value
@@ -114,6 +115,9 @@ __all__ = [
 
 DEFAULT_URI: Final = DEFAULT_NEO4J_URI
 DEFAULT_DATABASE: Final = "neo4j"
+_NARROWER: Final = {
+    k: sorted(narrower_kinds(node_kind(k))) for k in KIND_LABELS if narrower_kinds(node_kind(k))
+}
 CHUNK_SIZE: Final = 5_000
 """Rows per `UNWIND` statement; one upsert sends as many statements as it needs, in one transaction."""
 
@@ -520,7 +524,7 @@ class Neo4jStore:
 
     def counts(self) -> Counts:
         nodes: Counter[str] = Counter()
-        for record in self._read(COUNT_NODES, kinds=sorted(KIND_LABELS)):
+        for record in self._read(COUNT_NODES, kinds=sorted(KIND_LABELS), narrower=_NARROWER):
             nodes[record["kind"]] += int(record["n"])
         edges: Counter[str] = Counter()
         for record in self._read(COUNT_EDGES):

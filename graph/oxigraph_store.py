@@ -1,4 +1,11 @@
-"""The embedded default store: a persistent pyoxigraph database, no server."""
+"""The embedded default store: a persistent pyoxigraph database, no server.
+
+Each dataset is a named graph (provenance); the default graph is the merged graph,
+kept in step on every write and removal: each triple of any named graph once, plus
+the superclass types of every node (`graph.rdf.merged_quads`). SPARQL queries read
+the merged graph by default, so a fact stated by two datasets counts once and
+``?o a mlg:SIAE`` finds every ACI; ``GRAPH ?g { … }`` still says who states what.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
-from pyoxigraph import DefaultGraph, NamedNode, Quad, QuerySolutions, Store
+from pyoxigraph import DefaultGraph, NamedNode, Quad, QuerySolutions, Store, Triple
 
 from graph.kinds import NodeKind, RelKind
 from graph.model import Batch, Counts, LoadReport, Node, Provenance, Subgraph
+from graph.ontology import superclasses
 from graph.projection import project
 from graph.rdf import (
     FROM,
@@ -24,6 +32,7 @@ from graph.rdf import (
     graph_iri,
     iri,
     is_qualified,
+    merged_quads,
     predicate_rel,
     relation_iri,
 )
@@ -67,16 +76,19 @@ class OxigraphStore:
             if self._store.contains_named_graph(graph):
                 new = list(dict.fromkeys(batch_quads(batch)))
                 fresh = set(new)
-                added = sum(1 for q in fresh if q not in self._store)
+                novel = [q for q in new if q not in self._store]
+                added = len(novel)
                 stale = list(dict.fromkeys(self._stale_quads(batch, fresh)))
-                if stale:
-                    self._store.update(_delete_insert(stale, new))
+                merged_in, merged_out = self._merged_changes(graph, novel, stale)
+                if stale or merged_out:
+                    self._store.update(_delete_insert(stale + merged_out, new + merged_in))
                 elif added:
-                    self._store.extend(new)
+                    self._store.extend(new + merged_in)
             else:
-                # A dataset seen for the first time: every quad is new. Streamed, in one transaction.
+                # A dataset seen for the first time: every quad is new. Streamed, in one transaction;
+                # the merged graph only gains (writing a quad it holds changes nothing).
                 seen: set[Quad] = set()
-                self._store.extend(_distinct(batch_quads(batch), seen))
+                self._store.extend(_with_merged(_distinct(batch_quads(batch), seen)))
                 added = len(seen)
         except (TypeError, ValueError, SyntaxError) as e:
             raise StoreError(f"{batch.provenance.source}: batch not written: {e}") from e
@@ -91,7 +103,8 @@ class OxigraphStore:
     def bulk_load(self, batches: Iterable[Batch]) -> int:
         """Load batches into an empty store at full speed, outside any transaction
         (pyoxigraph's bulk loader): for first loads and benchmarks, not for updates.
-        Returns the number of quads written."""
+        Returns the number of quads written in the named graphs and dataset metadata
+        (the merged graph's copies are written too, not counted)."""
         if next(iter(self._store.named_graphs()), None) is not None:
             raise StoreError("bulk_load needs an empty store; use upsert to update")
         written = 0
@@ -102,6 +115,8 @@ class OxigraphStore:
                 for quad in batch_quads(batch):
                     written += 1
                     yield quad
+                    if isinstance(quad.graph_name, NamedNode):
+                        yield from merged_quads(quad)
 
         self._store.bulk_extend(quads())
         return written
@@ -147,17 +162,86 @@ class OxigraphStore:
                     if quad not in new:
                         yield quad
 
+    def _merged_changes(
+        self, graph: NamedNode, added: list[Quad], removed: list[Quad]
+    ) -> tuple[list[Quad], list[Quad]]:
+        """What the merged default graph gains and loses when `graph` gains `added` and
+        loses `removed` (quads of `graph`, or dataset metadata, which is left alone).
+
+        A triple leaves the merged graph when no other named graph still states it; a
+        node's types there are recomputed from the types every dataset still gives it.
+        """
+        added = [q for q in added if isinstance(q.graph_name, NamedNode)]
+        removed = [q for q in removed if isinstance(q.graph_name, NamedNode)]
+        default = DefaultGraph()
+        gains = list(dict.fromkeys(m for q in added if q.predicate != RDF_TYPE for m in merged_quads(q)))
+        gains = [q for q in gains if q not in self._store]
+        losses: list[Quad] = []
+        for quad in removed:
+            if quad.predicate == RDF_TYPE:
+                continue
+            if not self._stated_elsewhere(quad.triple, graph):
+                losses.append(Quad(quad.subject, quad.predicate, quad.object, default))
+        gone = set(removed)
+        retyped = dict.fromkeys(q.subject for q in (*added, *removed) if q.predicate == RDF_TYPE)
+        for subject in retyped:
+            stated = {
+                str(q.object.value)
+                for q in self._store.quads_for_pattern(subject, RDF_TYPE, None, None)
+                if isinstance(q.graph_name, NamedNode) and isinstance(q.object, NamedNode) and q not in gone
+            }
+            stated |= {
+                q.object.value
+                for q in added
+                if q.subject == subject and q.predicate == RDF_TYPE and isinstance(q.object, NamedNode)
+            }
+            wanted = stated | {parent for cls in stated for parent in superclasses(cls)}
+            held = {
+                q.object.value
+                for q in self._store.quads_for_pattern(subject, RDF_TYPE, None, default)
+                if isinstance(q.object, NamedNode)
+            }
+            gains.extend(Quad(subject, RDF_TYPE, NamedNode(c), default) for c in sorted(wanted - held))
+            losses.extend(Quad(subject, RDF_TYPE, NamedNode(c), default) for c in sorted(held - wanted))
+        return gains, losses
+
+    def _stated_elsewhere(self, triple: Triple, graph: NamedNode) -> bool:
+        return any(
+            isinstance(q.graph_name, NamedNode) and q.graph_name != graph
+            for q in self._store.quads_for_pattern(triple.subject, triple.predicate, triple.object, None)
+        )
+
+    def remove_dataset(self, source: str) -> int:
+        """Remove a dataset in one transaction: its named graph, its metadata, and from the
+        merged graph what no other dataset states. Returns the number of quads removed
+        (0 for an unknown dataset)."""
+        graph = graph_iri(source)
+        stale = [
+            *self._store.quads_for_pattern(None, None, None, graph),
+            *self._store.quads_for_pattern(graph, None, None, DefaultGraph()),
+        ]
+        if not stale:
+            return 0
+        _, merged_out = self._merged_changes(graph, [], stale)
+        self._store.update(_delete_insert(stale + merged_out, []))
+        return len(stale)
+
     def clear(self) -> None:
         self._store.clear()
 
     # -- reading ---------------------------------------------------------------
 
-    def query(self, sparql: str) -> Any:
-        """A SPARQL query over the union of all datasets."""
-        return self._store.query(sparql, use_default_graph_as_union=True, prefixes=PREFIXES)
+    def query(self, sparql: str, **options: Any) -> Any:
+        """A SPARQL query over the merged graph (each fact once, with superclass types);
+        ``GRAPH ?g`` reads the datasets. `options` go to pyoxigraph (substitutions…)."""
+        return self._store.query(sparql, prefixes=PREFIXES, **options)
 
     def quads(self) -> Iterator[Quad]:
-        return iter(self._store)
+        """The stated quads: every dataset's named graph and the datasets' metadata (not
+        the merged graph, which is derived from them)."""
+        for graph in sorted(self._store.named_graphs(), key=str):
+            yield from self._store.quads_for_pattern(None, None, None, graph)
+            yield from self._store.quads_for_pattern(graph, None, None, DefaultGraph())
 
     def query_dataset(
         self,
@@ -170,14 +254,15 @@ class OxigraphStore:
     ) -> Any:
         """A SPARQL query over the dataset the SPARQL Protocol names: `default_graphs`
         merged as the default graph (empty list: empty), `named_graphs` as the only named
-        graphs. With neither, the query's own FROM and FROM NAMED, else the union of all
-        graphs when `union`, else the store's default graph. Relative IRIs resolve
-        against `base_iri`."""
+        graphs. With neither, the query's own FROM and FROM NAMED, else the store's
+        default graph: the merged graph, each fact of every dataset once (`union` asks
+        for that union of the datasets, which the merged graph already is: kept for
+        callers, it changes nothing). Relative IRIs resolve against `base_iri`."""
+        del union  # the merged default graph is the union of the datasets, each fact once
         return self._store.query(
             sparql,
             default_graph=[NamedNode(g) for g in default_graphs] if default_graphs is not None else None,
             named_graphs=[NamedNode(g) for g in named_graphs] if named_graphs is not None else None,
-            use_default_graph_as_union=union,
             base_iri=base_iri,
             prefixes=PREFIXES,
         )
@@ -190,7 +275,8 @@ class OxigraphStore:
         return iter(self._store.quads_for_pattern(subject, predicate, obj, graph))
 
     def __len__(self) -> int:
-        return len(self._store)
+        """The number of stated quads (see `quads`)."""
+        return sum(1 for _ in self.quads())
 
     def datasets(self) -> list[Provenance]:
         rows = self.query(
@@ -218,7 +304,8 @@ class OxigraphStore:
         return {i for i in dict.fromkeys(ids) if self._exists(i)}
 
     def subgraph(self) -> Subgraph:
-        return decode(self._store.quads_for_pattern(None, None, None, None))
+        store = self._store
+        return decode(q for g in store.named_graphs() for q in store.quads_for_pattern(None, None, None, g))
 
     def dataset(self, source: str) -> Subgraph:
         """One dataset as the store holds it: the decoded quads of its named graph."""
@@ -281,7 +368,8 @@ class OxigraphStore:
 
     def counts(self) -> Counts:
         nodes: Counter[str] = Counter()
-        for row in self.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c"):
+        # stated kinds (the named graphs), not the superclasses of the merged graph
+        for row in self.query(_COUNT_KINDS):
             kind = class_kind(row["c"].value)
             if kind is not None:
                 nodes[kind.value] += int(row["n"].value)
@@ -300,11 +388,11 @@ class OxigraphStore:
         The on-disk lock goes with the last reference to the pyoxigraph store, and an
         iterator a caller still holds (`quads()`) is one: collect them now.
         """
-        if self.path is None:  # in memory: no lock to release, nothing to flush
-            del self._store
-            return
-        self._store.flush()
+        if self.path is not None:  # in memory: no lock to release, nothing to flush
+            self._store.flush()
         del self._store
+        # and collect now, on this thread: a pyoxigraph iterator freed later on another
+        # thread (a web server's) raises "unsendable … dropped on another thread"
         gc.collect()
 
     def __enter__(self) -> OxigraphStore:
@@ -314,6 +402,14 @@ class OxigraphStore:
         self.close()
 
 
+def _with_merged(quads: Iterable[Quad]) -> Iterator[Quad]:
+    """Each quad, and for a quad of a named graph what it adds to the merged graph."""
+    for quad in quads:
+        yield quad
+        if isinstance(quad.graph_name, NamedNode):
+            yield from merged_quads(quad)
+
+
 def _distinct(quads: Iterable[Quad], seen: set[Quad]) -> Iterator[Quad]:
     for quad in quads:
         if quad not in seen:
@@ -321,6 +417,7 @@ def _distinct(quads: Iterable[Quad], seen: set[Quad]) -> Iterator[Quad]:
             yield quad
 
 
+_COUNT_KINDS = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } } GROUP BY ?c"
 _REL_VALUES = " ".join(sorted(_RELATION_PREDICATES))
 _COUNT_DIRECT = f"""SELECT ?p (COUNT(*) AS ?n) WHERE {{
     {{ SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?p {{ {_REL_VALUES} }} ?s ?p ?o }} }}
@@ -347,4 +444,6 @@ def _delete_insert(stale: list[Quad], new: list[Quad]) -> str:
     """One SPARQL update, applied atomically: remove replaced values, write the batch."""
     deletions = " ".join(_quad_text(q) for q in stale)
     insertions = " ".join(_quad_text(q) for q in new)
+    if not insertions:
+        return f"DELETE DATA {{ {deletions} }}"
     return f"DELETE DATA {{ {deletions} }} ; INSERT DATA {{ {insertions} }}"

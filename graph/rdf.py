@@ -3,8 +3,11 @@
 Layout:
 - every batch goes into the named graph of its dataset (`…/id/source/{slug}`), so a
   triple's provenance is the graph it stands in; the same triple from two datasets
-  stands in both graphs. Dataset metadata (date, synthetic flag, title) sits in the
-  default graph;
+  stands in both graphs;
+- the default graph is the merged graph: each triple of any named graph once, every
+  node also typed with the superclasses of its kind (`graph.ontology`), and the
+  dataset metadata (date, synthetic flag, title). The embedded store keeps it in step
+  with the named graphs on every write (`merged_quads` for what a new quad adds);
 - a node is `<iri> a mlg:{Kind} ; schema:name "…"` plus one triple a property;
 - an edge is the direct triple `<s> mlg:{predicate} <o>`; an edge with attributes or
   a key also gets a qualified resource (`mlg:Partnership`, `org:Membership`, or
@@ -24,6 +27,7 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 from graph.ids import family, local
 from graph.kinds import NodeKind, RelKind, node_kind
 from graph.model import Batch, Edge, Node, PropValue, Provenance
+from graph.ontology import superclasses
 
 __all__ = [
     "ID",
@@ -40,6 +44,7 @@ __all__ = [
     "graph_iri",
     "iri",
     "kind_class",
+    "merged_quads",
     "node_id",
     "node_quads",
     "predicate_prop",
@@ -287,3 +292,18 @@ def batch_quads(batch: Batch) -> Iterator[Quad]:
         yield from node_quads(node, graph)
     for edge in batch.edges:
         yield from edge_quads(edge, graph)
+
+
+def merged_quads(quad: Quad) -> Iterator[Quad]:
+    """What a quad of a named graph puts in the merged default graph: the same triple,
+    and for a type, the type's superclasses.
+
+    >>> aci = Quad(NamedNode(iri("org:x")), RDF_TYPE, NamedNode(MLG + "ACI"), graph_iri("a"))
+    >>> [q.object.value.rpartition("#")[2] for q in merged_quads(aci)]
+    ['ACI', 'Organization', 'EmployeurInclusif', 'Organisation', 'SIAE']
+    """
+    default = DefaultGraph()
+    yield Quad(quad.subject, quad.predicate, quad.object, default)
+    if quad.predicate == RDF_TYPE and isinstance(quad.object, NamedNode):
+        for parent in sorted(superclasses(quad.object.value)):
+            yield Quad(quad.subject, RDF_TYPE, NamedNode(parent), default)

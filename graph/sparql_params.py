@@ -9,7 +9,7 @@ from typing import Final
 
 from pyoxigraph import Literal, NamedNode
 
-from graph.rdf import from_literal, iri, node_id, to_literal
+from graph.rdf import PREFIXES, from_literal, iri, node_id, to_literal
 from graph.store import Param, Value
 
 __all__ = ["bind_sparql", "sparql_value"]
@@ -18,13 +18,19 @@ _PARAM: Final = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def _term(value: Param) -> str:
-    """The RDF term a parameter stands for, in SPARQL syntax.
+    """The RDF term a parameter stands for, in SPARQL syntax: a node id's IRI, or for a
+    prefixed name of a vocabulary (``mlg:SIAE``; ``org:`` is a node family) its IRI.
 
     >>> _term("commune:10387"), _term(20.0), _term(True)
     ('<http://id.insee.fr/geo/commune/10387>', '"20.0"^^<http://www.w3.org/2001/XMLSchema#double>', \
 '"true"^^<http://www.w3.org/2001/XMLSchema#boolean>')
+    >>> _term("mlg:SIAE")
+    '<https://w3id.org/maillage/ontologie#SIAE>'
     """
     if isinstance(value, str):
+        prefix, _, name = value.partition(":")
+        if prefix in PREFIXES and prefix != "org":
+            return str(NamedNode(PREFIXES[prefix] + name))
         return str(NamedNode(iri(value)))
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(to_literal(float(value)))

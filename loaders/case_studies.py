@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TypeVar
 
+from graph.ids import is_valid_siret
 from graph.kinds import GmeMode, MemberRole, OrgKind, PartnershipType, PlaceKind, RelKind
 from graph.model import Batch, Edge, Node, PropValue, Provenance
 
@@ -38,7 +39,7 @@ _WITH_COORDINATES = frozenset({PlaceKind.COMMUNE, PlaceKind.ARRONDISSEMENT})
 
 _DATASET_FIELDS = frozenset({"source", "title", "date", "synthetic"})
 _PLACE_FIELDS = frozenset({"id", "kind", "name", "part_of", "latitude", "longitude"})
-_ORG_FIELDS = frozenset({"id", "kind", "name", "located_in", "page", "note", "website"})
+_ORG_FIELDS = frozenset({"id", "kind", "name", "siret", "located_in", "page", "note", "website"})
 _RELATION_FIELDS = frozenset(
     {"from", "rel", "to", "type", "since", "until", "role", "gme", "mandataire", "share", "page", "note"}
 )
@@ -103,8 +104,9 @@ def _number(value: object, field: str, where: _Where) -> float:
     return float(value)
 
 
-def _when(entry: Table, field: str, where: _Where) -> int | date | None:
-    """A year (int) or a TOML date; a date-time is refused."""
+def _when(entry: Table, field: str, where: _Where) -> date | None:
+    """A TOML date, or a year read as its 1 January (`since` and `until` are always
+    `xsd:date`); a date-time is refused."""
     if field not in entry:
         return None
     value = entry[field]
@@ -113,7 +115,7 @@ def _when(entry: Table, field: str, where: _Where) -> int | date | None:
     if isinstance(value, int):
         if not 1800 <= value <= 2100:
             raise where.error(field, f"implausible year {value}")
-        return value
+        return date(value, 1, 1)
     if isinstance(value, date):
         return value
     raise where.error(field, f"expected a year or a date, got {value!r}")
@@ -204,6 +206,19 @@ def _places(entries: Sequence[Table], seen: dict[str, str]) -> tuple[list[Node],
     return nodes, edges
 
 
+def _siret(siret: str, node_id: str, kind: OrgKind, where: _Where) -> str:
+    """A valid SIRET that the id is made of (`org:{siret}-{kind}`, as the structures
+    list names its structures), so that both sources meet on one node."""
+    if not is_valid_siret(siret):
+        raise where.error("siret", f"{siret!r} is not a valid SIRET (14 digits, Luhn check)")
+    expected = f"org:{siret}-{kind.value.lower()}"
+    if node_id != expected:
+        raise where.error(
+            "id", f"an organisation with SIRET {siret} must have the id {expected!r}, not {node_id!r}"
+        )
+    return siret
+
+
 def _organisations(entries: Sequence[Table], seen: dict[str, str]) -> tuple[list[Node], list[_PlaceRef]]:
     nodes: list[Node] = []
     edges: list[_PlaceRef] = []
@@ -220,6 +235,9 @@ def _organisations(entries: Sequence[Table], seen: dict[str, str]) -> tuple[list
             value = _opt_text(entry, name, where)
             if value is not None:
                 props[name] = value
+        siret = _opt_text(entry, "siret", where)
+        if siret is not None:
+            props["siret"] = _siret(siret, node_id, kind, where)
         nodes.append(Node(node_id, kind, _req_text(entry, "name", where), props))
         place = _opt_text(entry, "located_in", where)
         if place is not None:

@@ -1,11 +1,12 @@
 """Cypher for power users: read-only queries on Neo4j, with a timeout and a row limit.
 
 `run_cypher` refuses a query holding a write clause (CREATE, MERGE, SET, DELETE,
-REMOVE, DROP, LOAD CSV, CALL { … } IN TRANSACTIONS, writing procedures) before
-sending it, then runs it in a READ transaction with a timeout: a write that the
-check would miss is refused by the server as well. Values come back as plain
-Python values (a node as a dict of its labels and properties). The command
-``maillage cypher`` presents them (`api.formatting`).
+REMOVE, DROP, LOAD CSV, CALL { … } IN TRANSACTIONS, writing procedures) or calling
+a ``dbms.*`` procedure (server administration) before sending it, then runs it in
+a READ transaction with a timeout: a write that the check would miss is refused by
+the server as well. Values come back as plain Python values (a node as a dict of
+its labels and properties). The command ``maillage cypher`` presents them
+(`api.formatting`). Messages are French: they are shown to the user as they are.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ __all__ = [
     "CypherError",
     "CypherResult",
     "CypherTimeout",
+    "ProcedureRefused",
     "ReadOnlyViolation",
+    "check_bounds",
     "check_read_only",
     "run_cypher",
 ]
@@ -47,6 +50,10 @@ class CypherError(StoreError):
 
 class ReadOnlyViolation(CypherError):
     """A query that would write: the console only reads."""
+
+
+class ProcedureRefused(CypherError):
+    """A ``dbms.*`` procedure: the console does not administer the server."""
 
 
 class CypherTimeout(CypherError):
@@ -111,10 +118,11 @@ _WRITE_PROCEDURES: Final = re.compile(
         apoc\.(?:create|merge|refactor|periodic|do|trigger|schema|atomic|lock|nodes\.delete
               |cypher\.(?:doit|runwrite|runschema|runmany)|load|import|export|graph\.(?:merge|create))
       | db\.(?:create|clearquerycaches|index\.fulltext\.create)
-      | dbms\.(?:security|setconfigvalue|killquer|killtransaction)
     )[\w.]*""",
     re.IGNORECASE | re.VERBOSE,
 )
+_ADMIN_PROCEDURES: Final = re.compile(r"(?<![\w$:])dbms\.[\w.]*", re.IGNORECASE)
+_READ_ONLY: Final = "la console Cypher est en lecture seule (charger des données : maillage load)"
 
 
 def _code_only(query: str) -> str:
@@ -123,25 +131,37 @@ def _code_only(query: str) -> str:
 
 
 def check_read_only(query: str) -> None:
-    """Raise `ReadOnlyViolation` if `query` holds a write clause or a writing procedure.
+    """Raise `ReadOnlyViolation` if `query` holds a write clause or a writing procedure,
+    `ProcedureRefused` if it calls a ``dbms.*`` procedure.
 
     >>> check_read_only("MATCH (n:Node) WHERE n.name = 'CREATE' RETURN n.set // DELETE")
     >>> check_read_only("MATCH (n) DETACH DELETE n")
     Traceback (most recent call last):
     ...
-    queries.cypher_console.ReadOnlyViolation: DETACH DELETE is a write clause: this console only reads \
-(load data with `maillage load`)
+    queries.cypher_console.ReadOnlyViolation: DETACH DELETE est une écriture : la console Cypher est en \
+lecture seule (charger des données : maillage load)
     """
     code = _code_only(query)
     found = [(m.start(), name) for name, pattern in _WRITE_CLAUSES for m in [pattern.search(code)] if m]
     if found:
         _, name = min(found)  # the first write clause in the query, the longest name at one place
-        raise ReadOnlyViolation(
-            f"{name} is a write clause: this console only reads (load data with `maillage load`)"
+        raise ReadOnlyViolation(f"{name} est une écriture : {_READ_ONLY}")
+    admin = _ADMIN_PROCEDURES.search(code)
+    if admin:
+        raise ProcedureRefused(
+            f"{admin.group(0)} : les procédures dbms.* administrent le serveur, cette console les refuse"
         )
     procedure = _WRITE_PROCEDURES.search(code)
     if procedure:
-        raise ReadOnlyViolation(f"{procedure.group(0)} writes: this console only reads")
+        raise ReadOnlyViolation(f"{procedure.group(0)} écrit : {_READ_ONLY}")
+
+
+def check_bounds(*, timeout_s: float, limit: int) -> None:
+    """A French error for a timeout that is not positive or a negative row limit."""
+    if not timeout_s > 0:
+        raise CypherError(f"--timeout doit être un nombre de secondes positif (reçu : {timeout_s:g})")
+    if limit < 0:
+        raise CypherError(f"--limit doit être un nombre de lignes positif ou nul (reçu : {limit})")
 
 
 # -- running -----------------------------------------------------------------------------------------
@@ -161,12 +181,10 @@ def run_cypher(
     At most `limit` rows are kept (`truncated` says whether more were there); the
     server stops the transaction after `timeout_s` seconds (`CypherTimeout`). A write
     clause is refused before anything is sent (`ReadOnlyViolation`); an unreachable
-    server raises `StoreError` naming its address.
+    server raises `StoreError` naming its address; a timeout that is not positive or a
+    negative limit, `CypherError`.
     """
-    if limit < 0:
-        raise ValueError("limit must be at least 0")
-    if timeout_s <= 0:
-        raise ValueError("timeout_s must be positive")
+    check_bounds(timeout_s=timeout_s, limit=limit)
     check_read_only(query)
     return _run_read(driver, query, params=params, timeout_s=timeout_s, limit=limit, database=database)
 
@@ -204,18 +222,22 @@ def _run_read(
     except ClientError as e:
         code = e.code or ""
         if code.endswith("AccessMode"):
-            raise ReadOnlyViolation(f"the server refused a write in a read transaction: {e.message}") from e
+            raise ReadOnlyViolation(f"le serveur a refusé une écriture en lecture seule : {e.message}") from e
         if "TransactionTimedOut" in code or "Timeout" in code:
-            raise CypherTimeout(f"the query ran past its {timeout_s:g} s limit and was stopped") from e
-        raise CypherError(f"Neo4j refused the query: {e.message}") from e
+            raise CypherTimeout(_timed_out(timeout_s)) from e
+        raise CypherError(f"Neo4j a refusé la requête : {e.message}") from e
     except AuthError as e:
         raise StoreError(f"Neo4j at {address} refused the credentials: {e.message}") from e
     except (ServiceUnavailable, SessionExpired, OSError) as e:
         raise StoreError(f"Neo4j unreachable at {address}: {_one_line(e)}") from e
     except (Neo4jError, DriverError) as e:
         if "TransactionTimedOut" in (getattr(e, "code", None) or ""):
-            raise CypherTimeout(f"the query ran past its {timeout_s:g} s limit and was stopped") from e
-        raise CypherError(f"Neo4j could not run the query: {_one_line(e)}") from e
+            raise CypherTimeout(_timed_out(timeout_s)) from e
+        raise CypherError(f"Neo4j n'a pas pu exécuter la requête : {_one_line(e)}") from e
+
+
+def _timed_out(timeout_s: float) -> str:
+    return f"la requête a dépassé son délai de {timeout_s:g} s et a été arrêtée"
 
 
 def _address(driver: Driver) -> str:

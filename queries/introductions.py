@@ -85,27 +85,46 @@ def introductions(
         found: list[int] = indices[indptr[v] : indptr[v + 1]].tolist()
         return found
 
-    to_target = _distances(neighbours, t, max_hops)
+    # search from b towards a, pruned by the distances from a (computed once per a: a
+    # ranking asks for paths from one actor to many candidates)
+    to_source = _source_distances(index, s, max_hops, neighbours)
     found: list[tuple[int, float, tuple[int, ...]]] = []
     for length in range(2, max_hops + 1):
-        if to_target.get(s, max_hops + 1) > length:
+        if to_source.get(t, max_hops + 1) > length:
             continue
-        stack: list[tuple[int, ...]] = [(s,)]
+        stack: list[tuple[int, ...]] = [(t,)]
         while stack and len(found) < MAX_PATHS:
             path = stack.pop()
             left = length - (len(path) - 1)
             for w in neighbours(path[-1]):
-                if w in path or to_target.get(w, max_hops + 1) > left - 1:
+                if w in path or to_source.get(w, max_hops + 1) > left - 1:
                     continue
-                if w == t:
+                if w == s:
                     if left == 1:
-                        found.append((length, _strength(index, (*path, t)), (*path, t)))
+                        forward = (*path, s)[::-1]
+                        found.append((length, _strength(index, forward), forward))
                 elif left > 1:
                     stack.append((*path, w))
         if len(found) >= limit:
             break
     found.sort(key=lambda item: (item[0], -item[1], item[2]))
     return [_describe(index, path, strength) for _, strength, path in found[:limit]]
+
+
+_SOURCES: dict[tuple[int, int, int], tuple[PartnerIndex, dict[int, int]]] = {}
+
+
+def _source_distances(
+    index: PartnerIndex, source: int, limit: int, neighbours: Callable[[int], list[int]]
+) -> dict[int, int]:
+    key = (id(index), source, limit)
+    held = _SOURCES.get(key)
+    if held is None or held[0] is not index:
+        if len(_SOURCES) > 16:
+            _SOURCES.clear()
+        held = (index, _distances(neighbours, source, limit))
+        _SOURCES[key] = held
+    return held[1]
 
 
 def _distances(neighbours: Callable[[int], list[int]], start: int, limit: int) -> dict[int, int]:

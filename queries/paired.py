@@ -3,13 +3,14 @@
 
 Both texts take their parameters as ``$name``: Cypher parameters on Neo4j; on the
 embedded store each ``$name`` (a SPARQL variable too) is replaced by its RDF term
-before the query runs — a node id by its IRI, a number by an ``xsd:double``, a
-boolean by an ``xsd:boolean``. Answers come back as sorted rows of plain Python
-values (node ids, not IRIs), so the two backends' answers compare with ``==``.
+before the query runs — a node id by its IRI, a prefixed name (``mlg:SIAE``) by its
+IRI, a number by an ``xsd:double``, a boolean by an ``xsd:boolean``. Answers come back
+as sorted rows of plain Python values (node ids, not IRIs), so the two backends'
+answers compare with ``==``.
 
-    >>> sorted(QUESTIONS)
-    ['club_members', 'naf_section_in_ze', 'partners_of', 'path_between', 'siae_buyers_by_departement', \
-'siae_co_contractors', 'siae_near_commune']
+    >>> sorted(QUESTIONS)  # doctest: +NORMALIZE_WHITESPACE
+    ['class_count', 'club_members', 'naf_section_in_ze', 'partners_of', 'path_between',
+     'siae_buyers_by_departement', 'siae_co_contractors', 'siae_near_commune']
 
 The shortest path is not one query: SPARQL 1.1 cannot return one. `path_between`
 runs the same breadth-first search on each backend, one ``path_between`` query a
@@ -33,6 +34,7 @@ __all__ = [
     "Value",
     "ask",
     "bind_sparql",
+    "class_count",
     "question",
     "club_members",
     "cypher_text",
@@ -48,6 +50,7 @@ __all__ = [
 _HERE: Final = Path(__file__).resolve().parent
 QUESTIONS: Final = frozenset(
     {
+        "class_count",
         "club_members",
         "naf_section_in_ze",
         "partners_of",
@@ -100,6 +103,13 @@ def ask(store: GraphStore, name: str, **params: Param) -> list[Row]:
 
 
 # -- the questions ----------------------------------------------------------------------------------
+
+
+def class_count(store: Backend, cls: str) -> int:
+    """How many nodes are of the class `cls` of the ontology (``SIAE``, ``ACI``…), its
+    subclasses included, each node once."""
+    ((count,),) = ask(store, "class_count", cls=f"mlg:{cls}")
+    return int(count)  # type: ignore[arg-type]
 
 
 def club_members(store: Backend, club: str) -> list[Row]:

@@ -120,7 +120,7 @@ def aube_batch() -> Batch:
             "org:boutique-boulot",
             RelKind.PARTNER_OF,
             "org:menuiserie",
-            {"type": "recrutement", "form": "pratiques_responsables", "since": 2022},
+            {"type": "recrutement", "form": "pratiques_responsables", "since": date(2022, 1, 1)},
             key=PartnershipType.RECRUTEMENT.value,
         ),
         Edge(

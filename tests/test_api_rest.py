@@ -250,7 +250,7 @@ def test_neighbourhood_depth_one_and_two(aube: tuple[OxigraphStore, TestClient])
     ]
     assert one["edges"][2]["attrs"] == {
         "form": "pratiques_responsables",
-        "since": 2022,
+        "since": "2022-01-01",
         "type": "recrutement",
     }
     assert one["facets"]["places"] == [

@@ -19,7 +19,8 @@ GEO = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "geo"
 EXPECTED_ORG_KINDS = {
     "ACI": 6,  # atelier Panier de la Mer, Actif Insertion, Capdife, Tremplin, Emmaüs Défi, Boutique Boulot
     "AI": 2,  # InterActif, Boutique Boulot
-    "EI": 7,  # Actif Garage, Envie Rennes/Nancy/Reims, Acces Inclusive Tech, Brise de Terre, Vitaservices
+    "EI": 8,  # Actif Garage, Envie Rennes/Nancy/Reims, Acces Inclusive Tech, Brise de Terre, Vitaservices,
+    # Soluval
     "ETTI": 2,  # ID'EES Interim, Janus
     "EA": 1,  # Log'Ins
     "Association": 2,  # Adress, groupe Ares
@@ -38,7 +39,7 @@ EXPECTED_ORG_KINDS = {
     "Fondation": 4,
     "Banque": 1,
     "InvestisseurSolidaire": 1,
-    "Entreprise": 26,
+    "Entreprise": 25,
 }
 EXPECTED_PLACE_KINDS = {"Commune": 9, "Epci": 1, "Departement": 9, "Region": 10}
 EXPECTED_RELATIONS = {
@@ -134,11 +135,11 @@ def test_brise_de_terre_is_a_fifty_fifty_jvs(batch: Batch) -> None:
         assert edge.attrs["type"] == "jvs"
         assert edge.attrs["form"] == "innovation_societale"
         assert edge.attrs["share"] == 0.5
-        assert edge.attrs["since"] == 2018
+        assert edge.attrs["since"] == date(2018, 1, 1)
         assert edge.attrs["page"] == 73
     (member,) = _edges(batch, RelKind.MEMBER_OF, source="org:75170343000098-aci")
     assert member.target == "org:croix-rouge-insertion"
-    assert member.attrs["since"] == 2013
+    assert member.attrs["since"] == date(2013, 1, 1)
 
 
 def test_vitaservices_protim_cotraitance(batch: Batch) -> None:
@@ -149,7 +150,7 @@ def test_vitaservices_protim_cotraitance(batch: Batch) -> None:
     assert cotraitance.attrs["form"] == "cooperation_economique"
     assert cotraitance.attrs["mandataire"] == "org:vitaservices"
     assert "gme" not in cotraitance.attrs  # the guide does not say conjoint or solidaire
-    assert cotraitance.attrs["since"] == 2020
+    assert cotraitance.attrs["since"] == date(2020, 1, 1)
     assert cotraitance.attrs["page"] == 42
     assert edges["recrutement"].attrs["page"] == 42
     members = {e.source for e in _edges(batch, RelKind.MEMBER_OF, target="org:meta")}
@@ -175,8 +176,8 @@ def test_panier_de_la_mer(batch: Batch) -> None:
     assert nodes[atelier].kind is OrgKind.ACI
     (support,) = _edges(batch, RelKind.SUPPORTED_BY, source=atelier)
     assert support.target == "org:fabrique-a-initiatives-normandie"
-    assert (support.attrs["since"], support.attrs["until"]) == (2013, 2016)
-    assert type(support.attrs["since"]) is int  # years stay ints
+    assert (support.attrs["since"], support.attrs["until"]) == (date(2013, 1, 1), date(2016, 1, 1))
+    assert type(support.attrs["since"]) is date  # a year is its 1 January: since is always a date
     (carrier,) = _edges(batch, RelKind.CARRIED_BY, source="org:fabrique-a-initiatives-normandie")
     assert carrier.target == "org:adress"
     partners = _edges(batch, RelKind.PARTNER_OF, source=atelier)
@@ -259,6 +260,30 @@ def test_a_minimal_file_loads(tmp_path: Path) -> None:
     assert [e.rel for e in batch.edges] == [RelKind.LOCATED_IN, RelKind.PARTNER_OF]
     assert batch.edges[1].attrs == {"page": 63, "type": "recrutement", "form": "pratiques_responsables"}
     assert batch.edges[1].key == "recrutement"
+
+
+def test_a_structure_of_the_list_carries_its_siret(batch: Batch) -> None:
+    sirets = {n.id: n.props["siret"] for n in batch.nodes if "siret" in n.props}
+    assert len(sirets) == 11
+    assert sirets["org:51746545600013-ai"] == "51746545600013"  # InterActif
+    assert all(node_id.startswith(f"org:{siret}-") for node_id, siret in sirets.items())
+
+
+def test_a_siret_must_be_valid_and_make_the_id(tmp_path: Path) -> None:
+    valid = _HEAD.replace('id = "org:a"', 'id = "org:40328919200011-aci"\nsiret = "40328919200011"')
+    text = valid.replace('to = "org:b"', 'to = "org:b"').replace('"org:a"', '"org:40328919200011-aci"')
+    assert read_case_studies(_write(tmp_path, text)).nodes[-2].props["siret"] == "40328919200011"
+    with pytest.raises(
+        CaseStudyError, match=r"organisation\[0\]\.siret: '40328919200012' is not a valid SIRET"
+    ):
+        read_case_studies(
+            _write(tmp_path, text.replace('siret = "40328919200011"', 'siret = "40328919200012"'))
+        )
+    wrong_id = text.replace('id = "org:40328919200011-aci"', 'id = "org:actif"')
+    with pytest.raises(
+        CaseStudyError, match=r"organisation\[0\]\.id: .* must have the id 'org:40328919200011-aci'"
+    ):
+        read_case_studies(_write(tmp_path, wrong_id))
 
 
 def test_unknown_kind(tmp_path: Path) -> None:

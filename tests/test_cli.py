@@ -33,7 +33,7 @@ def test_stats_prints_counts_by_kind_and_relation(tmp_path: Path) -> None:
     assert ["PARTNER_OF", "3"] in lines
 
 
-def test_sparql_counts_by_kind_as_json(tmp_path: Path) -> None:
+def test_sparql_counts_each_node_once_with_its_superclasses_as_json(tmp_path: Path) -> None:
     query = (
         "SELECT ?kind (COUNT(?o) AS ?n) WHERE { ?o a ?kind "
         "FILTER(STRSTARTS(STR(?kind), STR(mlg:))) } GROUP BY ?kind ORDER BY ?kind"
@@ -45,13 +45,19 @@ def test_sparql_counts_by_kind_as_json(tmp_path: Path) -> None:
     assert counts == {
         "ACI": 1,
         "Club": 1,
+        "Collectif": 1,
         "Commune": 2,
         "Dataset": 1,
         "Departement": 1,
         "EI": 1,
+        "EmployeurInclusif": 2,
         "Entreprise": 4,
+        "Lieu": 4,
+        "Organisation": 7,
         "Partnership": 3,
+        "QualifiedRelation": 6,  # 3 partnerships, 3 memberships (org:Membership)
         "Region": 1,
+        "SIAE": 2,
     }
 
 
@@ -72,7 +78,7 @@ def test_sparql_csv_keeps_whole_iris(tmp_path: Path) -> None:
 def test_invalid_sparql_is_one_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["sparql", "SELEKT nothing", "--store", str(_aube_store(tmp_path))])
     assert result.exit_code == 1
-    assert result.output.startswith("erreur : invalid SPARQL")
+    assert result.output.startswith("erreur : SPARQL invalide")
     assert "Traceback" not in result.output
 
 

@@ -11,6 +11,7 @@ from graph.neo4j_store import Neo4jStore
 from queries.cypher_console import (
     CypherError,
     CypherTimeout,
+    ProcedureRefused,
     ReadOnlyViolation,
     _run_read,
     check_read_only,
@@ -51,7 +52,7 @@ def test_parameters_and_dates_come_back_as_python_values(aube: Neo4jStore) -> No
 def test_nodes_are_dicts_of_labels_and_properties_without_the_ledger(aube: Neo4jStore) -> None:
     result = run_cypher(aube.driver, "MATCH (n:Node {id: 'commune:10387'}) RETURN n")
     (node,) = result.rows[0]
-    assert node["labels"] == ["Commune", "Node", "Place"]
+    assert node["labels"] == ["Commune", "Lieu", "Node", "Place"]
     assert node["name"] == "Troyes"
     assert node["location"] == {"longitude": 4.0744, "latitude": 48.2973}
     assert "by_source" not in node
@@ -68,7 +69,7 @@ def test_row_limit_keeps_the_first_rows_and_says_so(aube: Neo4jStore) -> None:
 
 def test_a_query_past_its_timeout_is_stopped(aube: Neo4jStore) -> None:
     started = time.monotonic()
-    with pytest.raises(CypherTimeout, match="1 s limit"):
+    with pytest.raises(CypherTimeout, match="délai de 1 s"):
         run_cypher(
             aube.driver,
             "UNWIND range(1, 10000000000) AS x WITH x WHERE x % 7 = 3 RETURN count(*)",
@@ -101,6 +102,35 @@ def test_write_clauses_are_refused_before_sending(aube: Neo4jStore, query: str) 
     assert node_count(aube) == before
 
 
+def test_a_write_is_refused_in_french_saying_the_console_only_reads(aube: Neo4jStore) -> None:
+    with pytest.raises(ReadOnlyViolation) as refused:
+        run_cypher(aube.driver, "MATCH (n:Node) SET n.x = 1")
+    assert str(refused.value) == (
+        "SET est une écriture : la console Cypher est en lecture seule (charger des données : maillage load)"
+    )
+
+
+@pytest.mark.parametrize("query", ["CALL dbms.listConfig()", "call DBMS.components() YIELD name RETURN name"])
+def test_dbms_procedures_are_refused_before_sending(aube: Neo4jStore, query: str) -> None:
+    with pytest.raises(ProcedureRefused, match=r"les procédures dbms\.\* administrent le serveur"):
+        run_cypher(aube.driver, query)
+
+
+def test_dbms_in_a_string_or_a_property_is_not_a_procedure() -> None:
+    check_read_only("MATCH (n:Node) WHERE n.name = 'dbms.listConfig' RETURN n.dbms AS d")
+
+
+@pytest.mark.parametrize(
+    ("timeout_s", "limit", "message"),
+    [(0, 10, "--timeout doit être un nombre de secondes positif"), (5, -1, "--limit doit être")],
+)
+def test_bounds_that_are_not_positive_are_one_french_error(
+    aube: Neo4jStore, timeout_s: float, limit: int, message: str
+) -> None:
+    with pytest.raises(CypherError, match=message):
+        run_cypher(aube.driver, "RETURN 1", timeout_s=timeout_s, limit=limit)
+
+
 def test_words_in_strings_comments_and_names_are_not_clauses() -> None:
     check_read_only(
         "MATCH (n:Node) WHERE n.name = 'CREATE or DELETE' AND n.set IS NULL // MERGE\n"
@@ -118,5 +148,5 @@ def test_the_server_refuses_a_write_the_check_did_not_see(aube: Neo4jStore) -> N
 
 
 def test_a_syntax_error_is_one_clear_error(aube: Neo4jStore) -> None:
-    with pytest.raises(CypherError, match="Neo4j refused the query: Invalid input"):
+    with pytest.raises(CypherError, match="Neo4j a refusé la requête : Invalid input"):
         run_cypher(aube.driver, "MATCH (n RETURN n")

@@ -115,6 +115,24 @@ def test_every_organisation_neighbourhood_agrees(pair: Pair) -> None:
 
 # -- the same answers -------------------------------------------------------------------------------
 
+CLASSES = [
+    "SIAE",
+    "EmployeurInclusif",
+    "Organisation",
+    "Collectif",
+    "OrganismePublic",
+    "Lieu",
+    "Code",
+    "CodeNaf",
+]
+
+
+def test_class_counts_with_the_hierarchy_agree(pair: Pair) -> None:
+    kinds = sorted(pair.rdf.counts().nodes)
+    counted = {cls: paired.class_count(pair.rdf, cls) for cls in [*CLASSES, *kinds]}
+    assert {cls: paired.class_count(pair.neo, cls) for cls in counted} == counted
+    assert counted["Organisation"] == len(pair.organisations())
+
 
 def answers_agree(pair: Pair, ask: object, cases: list[dict[str, object]]) -> int:
     """Ask every case of both backends; the number of rows they gave."""
@@ -244,6 +262,13 @@ def aube(store: GraphStore) -> Backend:
     store.upsert(aube_batch())
     store.upsert(sectors_batch())
     return store
+
+
+def test_class_counts_by_hand(aube: Backend) -> None:
+    counts = {
+        cls: paired.class_count(aube, cls) for cls in ["SIAE", "ACI", "Organisation", "Lieu", "Collectif"]
+    }
+    assert counts == {"SIAE": 2, "ACI": 1, "Organisation": 7, "Lieu": 6, "Collectif": 1}
 
 
 def test_club_members_by_hand(aube: Backend) -> None:

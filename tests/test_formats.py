@@ -118,7 +118,7 @@ def test_club_members_are_written_with_role_and_since(
     }
     assert dict(edges[(f"org:{TRANSPORTS}", "MEMBER_OF", "org:club-10", "")].attrs) == {
         "role": "membre",
-        "since": 2021,
+        "since": date(2021, 1, 1),
     }
     assert dict(edges[(f"org:{TWO_CONVENTIONS}-ai", "MEMBER_OF", "org:club-10", "")].attrs) == {
         "role": "membre"
@@ -255,10 +255,10 @@ def test_ptce_members_are_written(tmp_path: Path, store: OxigraphStore, known: K
     edges = {e.ident: dict(e.attrs) for e in store.neighbourhood("org:ptce-troyes").edges}
     assert edges == {
         ("org:ptce-troyes", "LOCATED_IN", "commune:10387", ""): {},
-        (JARDINS, "MEMBER_OF", "org:ptce-troyes", ""): {"role": "animateur", "since": 2016},
+        (JARDINS, "MEMBER_OF", "org:ptce-troyes", ""): {"role": "animateur", "since": date(2016, 1, 1)},
         (f"org:{TWO_CONVENTIONS}-ai", "MEMBER_OF", "org:ptce-troyes", ""): {
             "role": "fondateur",
-            "since": 2016,
+            "since": date(2016, 1, 1),
         },
         (f"org:{BOULANGERIE}", "MEMBER_OF", "org:ptce-troyes", ""): {
             "role": "membre",
@@ -392,11 +392,15 @@ def test_network_memberships_are_written(tmp_path: Path, known: KnownNodes) -> N
     assert {e.ident: dict(e.attrs) for e in out.batch.edges} == {
         (f"org:{TWO_CONVENTIONS}-aci", "MEMBER_OF", "org:federation-des-entreprises-d-insertion", ""): {
             "role": "membre",
-            "since": 2012,
+            "since": date(2012, 1, 1),
             "inferred": True,
         },
         (bb, "MEMBER_OF", "org:emmaus-france", ""): {"role": "membre", "inferred": False},
-        (bb, "MEMBER_OF", "org:reseau-local", ""): {"role": "membre", "since": 2020, "inferred": False},
+        (bb, "MEMBER_OF", "org:reseau-local", ""): {
+            "role": "membre",
+            "since": date(2020, 1, 1),
+            "inferred": False,
+        },
     }
 
 
@@ -452,7 +456,7 @@ def test_partnerships_are_written_keyed_by_subtype(
         (BB, "PARTNER_OF", menuiserie, "recrutement"): {
             "type": "recrutement",
             "form": "pratiques_responsables",
-            "since": 2021,
+            "since": date(2021, 1, 1),
         },
         (f"org:{TWO_CONVENTIONS}-aci", "PARTNER_OF", transports, "sous_traitance"): subcontracting,
         (f"org:{TWO_CONVENTIONS}-ai", "PARTNER_OF", transports, "sous_traitance"): subcontracting,

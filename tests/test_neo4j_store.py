@@ -40,14 +40,14 @@ def closed_port() -> int:
 # -- the mapping ------------------------------------------------------------------------------------
 
 
-def test_nodes_carry_node_family_and_kind_labels(neo4j_store: Neo4jStore) -> None:
+def test_nodes_carry_node_family_kind_and_superclass_labels(neo4j_store: Neo4jStore) -> None:
     neo4j_store.upsert(aube_batch())
     rows = cypher(neo4j_store, "MATCH (n:Node) RETURN n.id AS id, labels(n) AS labels")
     labels = {r["id"]: sorted(r["labels"]) for r in rows}
-    assert labels["org:boutique-boulot"] == ["ACI", "Node", "Organisation"]
-    assert labels["org:club-10"] == ["Club", "Node", "Organisation"]
-    assert labels["commune:10387"] == ["Commune", "Node", "Place"]
-    assert labels["departement:10"] == ["Departement", "Node", "Place"]
+    assert labels["org:boutique-boulot"] == ["ACI", "EmployeurInclusif", "Node", "Organisation", "SIAE"]
+    assert labels["org:club-10"] == ["Club", "Collectif", "Node", "Organisation"]
+    assert labels["commune:10387"] == ["Commune", "Lieu", "Node", "Place"]
+    assert labels["departement:10"] == ["Departement", "Lieu", "Node", "Place"]
     assert len(labels) == 11
 
 
@@ -68,18 +68,22 @@ def test_relationship_types_are_the_relation_kinds_told_apart_by_key(neo4j_store
 
 def test_properties_are_typed_in_neo4j(neo4j_store: Neo4jStore) -> None:
     neo4j_store.upsert(aube_batch())
+    neo4j_store.upsert(
+        Batch(replace(AUBE, source="effectifs"), [Node("org:x", OrgKind.ACI, "X", {"effectif": 7})])
+    )
     rows = cypher(
         neo4j_store,
         "MATCH (:Node {id: 'org:leader-sa'})-[m:MEMBER_OF]->() "
         "MATCH (:Node {id: 'org:boutique-boulot'})-[p:PARTNER_OF {key: 'recrutement'}]->() "
-        "MATCH (c:Node {id: 'commune:10387'}) "
-        "RETURN valueType(m.since) AS since, valueType(p.since) AS year, valueType(c.latitude) AS lat, "
-        "valueType(c.sources) AS sources, valueType(m.qualified) AS flag",
+        "MATCH (c:Node {id: 'commune:10387'}) MATCH (x:Node {id: 'org:x'}) "
+        "RETURN valueType(m.since) AS since, valueType(p.since) AS year, valueType(x.effectif) AS count, "
+        "valueType(c.latitude) AS lat, valueType(c.sources) AS sources, valueType(m.qualified) AS flag",
     )
     assert rows == [
         {
             "since": "DATE NOT NULL",
-            "year": "INTEGER NOT NULL",
+            "year": "DATE NOT NULL",  # a year alone is loaded as its 1 January
+            "count": "INTEGER NOT NULL",
             "lat": "FLOAT NOT NULL",
             "sources": "LIST<STRING NOT NULL> NOT NULL",
             "flag": "BOOLEAN NOT NULL",
@@ -188,12 +192,12 @@ def test_reloading_a_dataset_replaces_only_its_own_values(neo4j_store: Neo4jStor
     assert node.props == {"effectif": 6, "site": "x.fr"}
 
 
-def test_kind_change_moves_the_label(neo4j_store: Neo4jStore) -> None:
+def test_kind_change_moves_the_label_and_its_superclasses(neo4j_store: Neo4jStore) -> None:
     batch = Batch(AUBE, [Node("org:x", OrgKind.EI, "X")])
     neo4j_store.upsert(batch)
-    neo4j_store.upsert(replace(batch, nodes=[Node("org:x", OrgKind.ACI, "X")]))
+    neo4j_store.upsert(replace(batch, nodes=[Node("org:x", OrgKind.ENTREPRISE, "X")]))
     rows = cypher(neo4j_store, "MATCH (n:Node {id: 'org:x'}) RETURN labels(n) AS labels")
-    assert sorted(rows[0]["labels"]) == ["ACI", "Node", "Organisation"]
+    assert sorted(rows[0]["labels"]) == ["Entreprise", "Node", "Organisation"]
 
 
 # -- writes -----------------------------------------------------------------------------------------

@@ -91,7 +91,11 @@ def test_edge_attributes_keep_their_types(store: GraphStore) -> None:
     leader = edges[("org:leader-sa", "MEMBER_OF", "org:club-10", "")]
     assert dict(leader.attrs) == {"role": "leader", "since": date(2019, 3, 1)}
     hire = edges[("org:boutique-boulot", "PARTNER_OF", "org:menuiserie", "recrutement")]
-    assert dict(hire.attrs) == {"type": "recrutement", "form": "pratiques_responsables", "since": 2022}
+    assert dict(hire.attrs) == {
+        "type": "recrutement",
+        "form": "pratiques_responsables",
+        "since": date(2022, 1, 1),
+    }
     assert hire.sources == ("fixture-aube",)
 
 

@@ -181,16 +181,17 @@ class _RowError(ValueError):
         self.reason = reason
 
 
-def parse_when(value: str) -> date | int | None:
-    """A date (`2019-03-01`), a year alone (`2019`, kept as an integer), or nothing.
+def parse_when(value: str) -> date | None:
+    """A date (`2019-03-01`), a year alone (`2019`, read as 1 January: `since` and
+    `until` are always `xsd:date`), or nothing.
 
     >>> parse_when("2019-03-01"), parse_when("2019"), parse_when("")
-    (datetime.date(2019, 3, 1), 2019, None)
+    (datetime.date(2019, 3, 1), datetime.date(2019, 1, 1), None)
     """
     if not value:
         return None
     if re.fullmatch(r"\d{4}", value):
-        return int(value)
+        return date(int(value), 1, 1)
     try:
         return date.fromisoformat(value)
     except ValueError as e:
