@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from api.choices import accent_free
+from api.cli_analysis import register as register_analysis
 from api.cli_partners import register as register_partners
 from api.cli_web import register as register_web
 from api.formatting import render
@@ -258,6 +259,7 @@ DEMO_FOCUS = "org:34267885100045-aci"  # Boutique Boulot, ACI in Troyes, member 
 
 register_web(app)
 register_partners(app)
+register_analysis(app)
 
 from api import cli_console  # noqa: E402 - registers on the app defined above
 

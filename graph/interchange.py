@@ -107,6 +107,8 @@ EXPORT_PREFIXES: Final[dict[str, str]] = {
     "rome": _namespace("rome:x"),
     "secteur": _namespace("secteur:x"),
     "projet": _namespace("projet:x"),
+    "marche": _namespace("marche:x"),
+    "cpv": _namespace("cpv:x"),
     "commune": _namespace("commune:x"),
     "arrondissement": _namespace("arrondissement:x"),
     "epci": _namespace("epci:x"),

@@ -58,6 +58,7 @@ class OrgKind(StrEnum):
     CONSEIL_DEPARTEMENTAL = "ConseilDepartemental"
     CONSEIL_REGIONAL = "ConseilRegional"
     ETAT = "Etat"
+    ACHETEUR_PUBLIC = "AcheteurPublic"
     # support, research, training, funding
     DLA = "DLA"
     RECHERCHE = "Recherche"
@@ -91,6 +92,7 @@ class OrgKind(StrEnum):
                 cls.CONSEIL_DEPARTEMENTAL,
                 cls.CONSEIL_REGIONAL,
                 cls.ETAT,
+                cls.ACHETEUR_PUBLIC,
             }
         )
 
@@ -137,6 +139,7 @@ _ORG_LABELS: dict[OrgKind, str] = {
     OrgKind.CONSEIL_DEPARTEMENTAL: "Département (collectivité)",
     OrgKind.CONSEIL_REGIONAL: "Région (collectivité)",
     OrgKind.ETAT: "Service de l'État",
+    OrgKind.ACHETEUR_PUBLIC: "Acheteur public",
     OrgKind.DLA: "Dispositif local d'accompagnement",
     OrgKind.RECHERCHE: "Organisme de recherche",
     OrgKind.FORMATION: "Organisme de formation",
@@ -199,6 +202,8 @@ class CodeKind(StrEnum):
     ROME = "Rome"
     SECTEUR = "SecteurMarche"
     PROJET = "Projet"
+    CPV_DIVISION = "CpvDivision"
+    MARCHE_PUBLIC = "MarchePublic"
 
     @property
     def label(self) -> str:
@@ -214,6 +219,8 @@ _CODE_LABELS: dict[CodeKind, str] = {
     CodeKind.ROME: "Métier ROME",
     CodeKind.SECTEUR: "Secteur du Marché de l'inclusion",
     CodeKind.PROJET: "Projet",
+    CodeKind.CPV_DIVISION: "Division CPV",
+    CodeKind.MARCHE_PUBLIC: "Marché public",
 }
 
 NodeKind = OrgKind | PlaceKind | CodeKind
@@ -303,6 +310,10 @@ class RelKind(StrEnum):
     SUPPORTED_BY = "SUPPORTED_BY"  # organisation or project → fabrique, DLA
     PARTNER_OF = "PARTNER_OF"  # organisation → organisation, typed by form
     SAME_ESTABLISHMENT = "SAME_ESTABLISHMENT"  # two conventions of one SIRET
+    AWARDED_BY = "AWARDED_BY"  # public contract → public buyer
+    HOLDS = "HOLDS"  # organisation → public contract it holds (titulaire)
+    CO_CONTRACTOR_OF = "CO_CONTRACTOR_OF"  # organisation → co-holder of one contract
+    IN_CPV = "IN_CPV"  # public contract → CPV division
 
     @property
     def label(self) -> str:
@@ -327,6 +338,10 @@ _REL_LABELS: dict[RelKind, str] = {
     RelKind.SUPPORTED_BY: "accompagné par",
     RelKind.PARTNER_OF: "partenaire de",
     RelKind.SAME_ESTABLISHMENT: "même établissement que",
+    RelKind.AWARDED_BY: "attribué par",
+    RelKind.HOLDS: "titulaire de",
+    RelKind.CO_CONTRACTOR_OF: "cotitulaire avec",
+    RelKind.IN_CPV: "catégorie d'achat CPV",
 }
 
 

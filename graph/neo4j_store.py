@@ -34,6 +34,7 @@ this module holds the connection and the store.
 from __future__ import annotations
 
 import json
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -120,6 +121,16 @@ _NARROWER: Final = {
 }
 CHUNK_SIZE: Final = 5_000
 """Rows per `UNWIND` statement; one upsert sends as many statements as it needs, in one transaction."""
+
+# The store's state token (`Neo4jStore.state`): one node outside the graph (no `:Node` label).
+WRITE_STATE: Final = "MERGE (s:StoreState {id: 'store'}) SET s.token = $token"
+READ_STATE: Final = "MATCH (s:StoreState {id: 'store'}) RETURN s.token AS token"
+COUNT_ALL: Final = """
+CALL () { MATCH (n) RETURN count(n) AS nodes }
+CALL () { MATCH ()-[r]->() RETURN count(r) AS relations }
+RETURN nodes, relations
+"""
+
 
 # -- connection -----------------------------------------------------------------------------------
 
@@ -367,6 +378,7 @@ class Neo4jStore:
             synthetic=provenance.synthetic,
             title=provenance.title or None,
         ).consume()
+        tx.run(WRITE_STATE, token=uuid.uuid4().hex).consume()
 
     def _run_chunks(self, tx: ManagedTransaction, query: LiteralString, rows: Sequence[Any]) -> None:
         for chunk in _chunks(rows, self.chunk_size):
@@ -438,6 +450,17 @@ class Neo4jStore:
         """Delete every node and relationship (constraints and indexes stay)."""
         with self._errors("clearing"), self._session() as session:
             session.run(CLEAR).consume()
+            session.run(WRITE_STATE, token=uuid.uuid4().hex).consume()
+
+    def state(self) -> str:
+        """A token that changes with every write through this class (upsert, clear), held
+        by the one ``(:StoreState)`` node; a database written otherwise (an import) has
+        none, and its state is then its node and relationship counts."""
+        records = self._read(READ_STATE)
+        if records and records[0]["token"]:
+            return str(records[0]["token"])
+        counts = self._read(COUNT_ALL)
+        return f"counts:{counts[0]['nodes']}:{counts[0]['relations']}"
 
     # -- reading ---------------------------------------------------------------------------------
 

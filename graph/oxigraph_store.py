@@ -10,6 +10,7 @@ the merged graph by default, so a fact stated by two datasets counts once and
 from __future__ import annotations
 
 import gc
+import uuid
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
@@ -60,6 +61,7 @@ class OxigraphStore:
         except OSError as e:
             raise StoreError(f"cannot open the embedded store at {path}: {e}") from e
         self.path = Path(path) if path is not None else None
+        self._state = _read_state(self.path)
 
     # -- writing ---------------------------------------------------------------
 
@@ -92,6 +94,8 @@ class OxigraphStore:
                 added = len(seen)
         except (TypeError, ValueError, SyntaxError) as e:
             raise StoreError(f"{batch.provenance.source}: batch not written: {e}") from e
+        if added or stale:
+            self._bump_state()
         return LoadReport(
             source=batch.provenance.source,
             nodes_written=len(batch.nodes),
@@ -118,7 +122,10 @@ class OxigraphStore:
                     if isinstance(quad.graph_name, NamedNode):
                         yield from merged_quads(quad)
 
-        self._store.bulk_extend(quads())
+        try:
+            self._store.bulk_extend(quads())
+        finally:
+            self._bump_state()
         return written
 
     def _check_endpoints(self, batch: Batch) -> None:
@@ -228,6 +235,18 @@ class OxigraphStore:
 
     def clear(self) -> None:
         self._store.clear()
+        self._bump_state()
+
+    def state(self) -> str:
+        """A token that changes with every write through this class (upsert, bulk load,
+        clear), kept in the file `maillage-state` inside the store's directory so that
+        another process sees it; a write bypassing this class does not change it."""
+        if self.path is not None:
+            self._state = _read_state(self.path)
+        return self._state
+
+    def _bump_state(self) -> None:
+        self._state = _new_state(self.path)
 
     # -- reading ---------------------------------------------------------------
 
@@ -388,11 +407,11 @@ class OxigraphStore:
         The on-disk lock goes with the last reference to the pyoxigraph store, and an
         iterator a caller still holds (`quads()`) is one: collect them now.
         """
-        if self.path is None:  # in memory: no lock to release, nothing to flush
-            del self._store
-            return
-        self._store.flush()
+        if self.path is not None:  # in memory: no lock to release, nothing to flush
+            self._store.flush()
         del self._store
+        # and collect now, on this thread: a pyoxigraph iterator freed later on another
+        # thread (a web server's) raises "unsendable … dropped on another thread"
         gc.collect()
 
     def __enter__(self) -> OxigraphStore:
@@ -400,6 +419,29 @@ class OxigraphStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_STATE_FILE = "maillage-state"
+
+
+def _new_state(path: Path | None) -> str:
+    token = uuid.uuid4().hex
+    if path is not None:
+        tmp = path / f"{_STATE_FILE}.tmp"
+        tmp.write_text(token, encoding="ascii")
+        tmp.replace(path / _STATE_FILE)
+    return token
+
+
+def _read_state(path: Path | None) -> str:
+    """The store's state token; a store without one (new, or written by an older
+    version) gets one now."""
+    if path is None:
+        return uuid.uuid4().hex
+    try:
+        return (path / _STATE_FILE).read_text(encoding="ascii").strip() or _new_state(path)
+    except FileNotFoundError:
+        return _new_state(path)
 
 
 def _with_merged(quads: Iterable[Quad]) -> Iterator[Quad]:

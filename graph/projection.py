@@ -22,6 +22,7 @@ _ORG_TO_ORG = {
     RelKind.CARRIED_BY,
     RelKind.SUPPORTED_BY,
     RelKind.SAME_ESTABLISHMENT,
+    RelKind.CO_CONTRACTOR_OF,
 }
 
 

@@ -1,6 +1,8 @@
 """The registry of the real sources: every file of the data mirror that `load reel`
 writes, as steps in load order: the real frame (geography → nomenclatures →
-structures) → SIRENE rows of the structures → SIAE jobs.
+structures) → SIRENE rows of the structures → SIAE jobs → the national networks
+(Le Marché de l'inclusion) → CPV divisions → public procurement (DECP), one
+dataset per archive.
 
 A new real source is one `RealSource` appended to `REAL_SOURCES` (or inserted
 before the steps that name its nodes): a name, and a function from the
@@ -17,9 +19,13 @@ from pathlib import Path
 
 from graph.model import Node
 from loaders.base import LoaderOutput
+from loaders.decp import read_decp
+from loaders.decp_cpv import cpv_divisions, cpv_output
+from loaders.decp_places import departement_index
 from loaders.formats import KnownNodes
 from loaders.nomenclatures import rome_labels, siae_jobs_output
 from loaders.real_frame import RealOutputs, real_outputs
+from loaders.reseaux import reseaux_output
 from loaders.sirene import sirene_output
 from loaders.sources import SHARED_DATA
 from loaders.structures import siret_index
@@ -70,10 +76,28 @@ def _siae_jobs(context: RealContext) -> Iterable[LoaderOutput]:
     )
 
 
+def _reseaux(context: RealContext) -> Iterable[LoaderOutput]:
+    yield reseaux_output(context.root / "reseaux/marche-inclusion-reseaux.json")
+
+
+def _decp(context: RealContext) -> Iterable[LoaderOutput]:
+    """The CPV divisions, then one output per DECP archive; holders and buyers are
+    matched to the real structures."""
+    yield cpv_output()
+    yield from read_decp(
+        sorted((context.root / "decp").glob("*.zip")),
+        places=departement_index(context.root / "geo"),
+        cpv=cpv_divisions(),
+        known=context.structures(),
+    )
+
+
 REAL_SOURCES: list[RealSource] = [
     RealSource("cadre", _frame),  # geography, nomenclatures, structures
     RealSource("sirene", _sirene),
     RealSource("metiers", _siae_jobs),
+    RealSource("reseaux", _reseaux),
+    RealSource("decp", _decp),
 ]
 
 

@@ -27,6 +27,7 @@ ORGANISATION_RELATIONS: frozenset[RelKind] = frozenset(
         RelKind.CARRIED_BY,
         RelKind.SUPPORTED_BY,
         RelKind.SAME_ESTABLISHMENT,
+        RelKind.CO_CONTRACTOR_OF,
     }
 )
 _FACET_RELATIONS = (RelKind.LOCATED_IN, RelKind.IN_SECTOR, RelKind.SELLS_IN, RelKind.OFFERS_JOB)

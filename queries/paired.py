@@ -10,7 +10,7 @@ answers compare with ``==``.
 
     >>> sorted(QUESTIONS)  # doctest: +NORMALIZE_WHITESPACE
     ['class_count', 'club_members', 'naf_section_in_ze', 'partners_of', 'path_between',
-     'siae_near_commune']
+     'siae_buyers_by_departement', 'siae_co_contractors', 'siae_near_commune']
 
 The shortest path is not one query: SPARQL 1.1 cannot return one. `path_between`
 runs the same breadth-first search on each backend, one ``path_between`` query a
@@ -41,13 +41,24 @@ __all__ = [
     "naf_section_in_ze",
     "partners_of",
     "path_between",
+    "siae_buyers_by_departement",
+    "siae_co_contractors",
     "siae_near_commune",
     "sparql_text",
 ]
 
 _HERE: Final = Path(__file__).resolve().parent
 QUESTIONS: Final = frozenset(
-    {"class_count", "club_members", "naf_section_in_ze", "partners_of", "path_between", "siae_near_commune"}
+    {
+        "class_count",
+        "club_members",
+        "naf_section_in_ze",
+        "partners_of",
+        "path_between",
+        "siae_buyers_by_departement",
+        "siae_co_contractors",
+        "siae_near_commune",
+    }
 )
 
 Backend = GraphStore
@@ -125,6 +136,18 @@ def siae_near_commune(store: Backend, commune: str, *, km: float = 20.0) -> list
         (org, kind, round(math.sqrt(float(d2)), 3))  # type: ignore[arg-type]
         for org, kind, d2 in rows
     )
+
+
+def siae_buyers_by_departement(store: Backend) -> list[Row]:
+    """``(departement, buyer, contracts)``: how many public contracts each buyer awarded
+    to an SIAE, by département of execution."""
+    return ask(store, "siae_buyers_by_departement")
+
+
+def siae_co_contractors(store: Backend) -> list[Row]:
+    """``(siae, company, contract)`` for each public contract an SIAE holds together
+    with a company (Entreprise)."""
+    return ask(store, "siae_co_contractors")
 
 
 def path_between(

@@ -88,7 +88,7 @@ def test_demo_tells_what_it_loaded_and_where(demo: tuple[Path, str]) -> None:
     nodes, edges = sum(by_kind.values()), sum(by_relation.values())
     assert (
         lines[0]
-        == f"{nodes} nœuds et {edges} relations dans {out / 'store'} (10 jeux réels, 7 jeux synthétiques)"
+        == f"{nodes} nœuds et {edges} relations dans {out / 'store'} (16 jeux réels, 7 jeux synthétiques)"
     )
     assert lines[1:] == [
         f"page interactive : {(out / 'maillage-cas-du-guide.html').resolve()}",
@@ -100,7 +100,10 @@ def test_demo_merges_real_guide_and_synthetic_sources_on_shared_ids(demo: tuple[
     counts, _ = _stats(demo[0] / "store")
     assert counts["ACI"] == 1815 + 1  # the real list, plus the guide's Atelier Panier de la Mer
     assert counts["GEIQ"] == 172
-    assert counts["Entreprise"] == 1363 + 25  # the synthetic Aube (seed 42), plus the guide's companies
+    # the synthetic Aube (seed 42), the guide's companies, the holders of public contracts (DECP)
+    assert counts["Entreprise"] == 1363 + 25 + 7212
+    assert counts["MarchePublic"] == 10158
+    assert counts["Reseau"] == 13 + 4  # the Marché's 13, 9 of them named by the guide, which names 4 more
     assert counts["Club"] == 1  # the guide's Aube club and the generated one are one node
     assert counts["Departement"] == 101
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,13 @@ from graph.neo4j_store import Neo4jStore, connect
 from graph.oxigraph_store import OxigraphStore
 from graph.store import GraphStore
 from loaders.case_studies import read_case_studies
+from loaders.decp import read_decp
+from loaders.decp_cpv import cpv_divisions
+from loaders.decp_places import departement_index
+from loaders.geo import geography_outputs
 from loaders.pipeline import load_generated
+from loaders.sources import SHARED_DATA
+from loaders.structures import structures_output
 from loaders.synthetic import departement, generate
 from queries import paired
 from queries.paired import Backend
@@ -389,3 +396,95 @@ def test_disagreeing_datasets_count_and_answer_alike(
     expected = [("org:x", "Nom premier", "leader")]  # the first dataset by name wins
     assert paired.club_members(oxigraph_store, "org:y") == expected
     assert paired.club_members(neo4j_store, "org:y") == expected
+
+
+# -- public procurement (DECP): the contracts the structures hold, from the real archives ----------
+
+
+@cache
+def decp_of_structures() -> tuple[Batch, ...]:
+    """From the four real DECP archives, the contracts an inclusive structure holds, with
+    their buyers, co-holders, départements and CPV divisions, one batch per archive."""
+    communes, _ = geography_outputs(SHARED_DATA / "geo")
+    structures = structures_output(
+        SHARED_DATA / "siae/structures-emplois-de-linclusion.json", communes=communes
+    )
+    known = [n for n in structures.batch.nodes if n.id.startswith("org:")]
+    employers = {n.id for n in known}
+    outputs = read_decp(
+        sorted((SHARED_DATA / "decp").glob("*.zip")),
+        places=departement_index(SHARED_DATA / "geo"),
+        cpv=cpv_divisions(),
+        known=known,
+    )
+    held = {
+        e.target for o in outputs for e in o.batch.edges if e.rel is RelKind.HOLDS and e.source in employers
+    }
+    batches = []
+    for output in outputs:
+        edges = [
+            e
+            for e in output.batch.edges
+            if e.source in held or e.target in held or (e.rel is RelKind.CO_CONTRACTOR_OF and e.key in held)
+        ]
+        ends = {end for e in edges for end in (e.source, e.target)}
+        nodes = [n for n in output.batch.nodes if n.id in ends]
+        batches.append(Batch(output.batch.provenance, nodes, edges))
+    return tuple(batches)
+
+
+@pytest.fixture(scope="module")
+def decp_pair(neo4j_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
+    rdf = OxigraphStore(tmp_path_factory.mktemp("rdf-decp"))
+    driver = connect(neo4j_server)
+    neo = Neo4jStore(driver)
+    neo.clear()
+    for batch in decp_of_structures():
+        rdf.upsert(batch)
+        neo.upsert(batch)
+    yield Pair("decp", rdf, neo, rdf.subgraph())
+    rdf.close()
+    driver.close()
+
+
+def test_decp_graph_agrees(decp_pair: Pair) -> None:
+    assert decp_pair.neo.counts() == decp_pair.rdf.counts()
+    assert decp_pair.neo.subgraph() == decp_pair.graph
+    contracts = decp_pair.ids(CodeKind.MARCHE_PUBLIC)
+    assert len(contracts) == 67 + 35
+    differ = [o for o in contracts if decp_pair.neo.neighbourhood(o) != decp_pair.rdf.neighbourhood(o)]
+    assert differ == []
+
+
+def test_siae_buyers_by_departement_agree_and_count_the_contracts(decp_pair: Pair) -> None:
+    rdf, neo = (paired.siae_buyers_by_departement(s) for s in both(decp_pair))
+    assert neo == rdf
+    siae = set(decp_pair.ids(*OrgKind.siae()))
+    edges = decp_pair.graph.edges
+    buyer = {e.source: e.target for e in edges if e.rel is RelKind.AWARDED_BY}
+    place = {
+        e.source: e.target
+        for e in edges
+        if e.rel is RelKind.LOCATED_IN and e.target.startswith("departement:")
+    }
+    by_hand: dict[tuple[str, str], set[str]] = {}
+    for e in edges:
+        if e.rel is RelKind.HOLDS and e.source in siae and e.target in place:
+            by_hand.setdefault((place[e.target], buyer[e.target]), set()).add(e.target)
+    assert rdf == sorted((d, b, len(c)) for (d, b), c in by_hand.items())
+    assert len(rdf) > 20
+
+
+def test_siae_co_contractors_agree_with_the_ties(decp_pair: Pair) -> None:
+    rdf, neo = (paired.siae_co_contractors(s) for s in both(decp_pair))
+    assert neo == rdf
+    siae = set(decp_pair.ids(*OrgKind.siae()))
+    companies = set(decp_pair.ids(OrgKind.ENTREPRISE))
+    by_hand = set()
+    for e in decp_pair.graph.edges:
+        if e.rel is RelKind.CO_CONTRACTOR_OF:
+            for a, b in ((e.source, e.target), (e.target, e.source)):
+                if a in siae and b in companies:
+                    by_hand.add((a, b, e.key))
+    assert rdf == sorted(by_hand)
+    assert len(rdf) == 56

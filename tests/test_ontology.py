@@ -112,7 +112,7 @@ def test_class_hierarchy_groups_the_kinds_as_the_enum_does(ontology: rdflib.Grap
     assert _subclasses(ontology, MLG.Financeur) == {"Fondation", "Banque", "InvestisseurSolidaire"}
     assert _subclasses(ontology, MLG.Organisation) == {k.value for k in OrgKind}
     assert _subclasses(ontology, MLG.Lieu) == {k.value for k in PlaceKind}
-    assert _subclasses(ontology, SKOS.Concept) == {k.value for k in CodeKind} - {"Projet"}
+    assert _subclasses(ontology, SKOS.Concept) == {k.value for k in CodeKind} - {"Projet", "MarchePublic"}
     assert _subclasses(ontology, MLG.CodeNaf) == {k.value for k in CodeKind if k.value.startswith("Naf")}
 
 
@@ -202,7 +202,9 @@ def test_shape_lists_repeat_the_enums(shapes: rdflib.Graph) -> None:
     assert _in_list(shapes, MLGSH["Membership-role"]) == [r.value for r in MemberRole]
     assert _in_list(shapes, MLGSH["QualifiedRelation-relation"]) == [str(MLG[r.predicate]) for r in RelKind]
     assert _in_list(shapes, MLGSH["PartOf-subject"]) == [
-        str(MLG[k.value]) for k in (*PlaceKind, *CodeKind) if k is not CodeKind.PROJET
+        str(MLG[k.value])
+        for k in (*PlaceKind, *CodeKind)
+        if k not in (CodeKind.PROJET, CodeKind.MARCHE_PUBLIC)
     ]
     for form in PartnershipForm:
         types = _in_list(shapes, MLGSH[f"Partnership-form-{form.value}"])

@@ -126,6 +126,7 @@ def test_page_settings_give_every_kind_a_french_label_and_colour(client: TestCli
         "SUPPORTED_BY",
         "PARTNER_OF",
         "SAME_ESTABLISHMENT",
+        "CO_CONTRACTOR_OF",
     ]
 
 

@@ -28,6 +28,7 @@ __all__ = [
     "read_reference",
 ]
 
+
 @dataclass(frozen=True, slots=True)
 class Place:
     """Where establishments can be: a current commune, or a municipal arrondissement

@@ -1,0 +1,136 @@
+"""Reading DECP archives as published: a zip holding one JSON document in the
+regulatory 2019 format, `{"marches": [ {...}, ... ]}`.
+
+Pure reading, no interpretation: `read_archive` hands back every record of the
+`marches` array with the file it came from and the line it starts on, so that
+every later rejection can say `archive.zip/member.json:line`.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from loaders.base import LoaderError
+
+__all__ = ["DecpArchive", "DecpRecord", "read_archive"]
+
+_WHITESPACE: Final = " \t\n\r"
+
+
+@dataclass(frozen=True, slots=True)
+class DecpRecord:
+    """One element of `marches`: `file` is `archive.zip/member.json`, `line` the
+    line of the member where the record starts."""
+
+    file: str
+    line: int
+    data: Any  # an object in a valid file; anything else is rejected by the normaliser
+
+
+@dataclass(frozen=True, slots=True)
+class DecpArchive:
+    """The records of one archive, and the date its member was written (the
+    archive's own date: the producer publishes no other)."""
+
+    path: Path
+    member: str
+    written: date
+    records: tuple[DecpRecord, ...]
+
+    @property
+    def source(self) -> str:
+        """The publishing source: the member's name without `.json`
+        (`data.gouv.fr_aife`, `marches-publics.info`…)."""
+        return self.member.removesuffix(".json")
+
+
+def read_archive(path: Path) -> DecpArchive:
+    """Every record of the one JSON member of a DECP zip archive.
+
+    Raises `LoaderError` naming the file when it is not a zip, holds no JSON
+    member, is not UTF-8 or JSON, or has no `marches` array.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [i for i in archive.infolist() if i.filename.endswith(".json")]
+            if len(members) != 1:
+                raise LoaderError(f"{path}: expected one .json member, found {len(members)}")
+            info = members[0]
+            raw = archive.read(info)
+    except (OSError, zipfile.BadZipFile) as e:
+        raise LoaderError(f"{path}: not a readable zip archive: {e}") from e
+    name = f"{path.name}/{info.filename}"
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise LoaderError(f"{name}:{line}: not UTF-8 (byte 0x{raw[e.start]:02x})") from e
+    records = tuple(DecpRecord(name, line, data) for line, data in _marches(text, name))
+    return DecpArchive(path, info.filename, datetime(*info.date_time).date(), records)
+
+
+def _marches(text: str, name: str) -> list[tuple[int, Any]]:
+    """The objects of the top-level `marches` array, each with its starting line."""
+    decoder = json.JSONDecoder()
+    size = len(text)
+
+    def skip(pos: int) -> int:
+        while pos < size and text[pos] in _WHITESPACE:
+            pos += 1
+        return pos
+
+    def fail(pos: int, message: str) -> LoaderError:
+        return LoaderError(f"{name}:{text.count(chr(10), 0, pos) + 1}: {message}")
+
+    def decode(pos: int) -> tuple[Any, int]:
+        try:
+            return decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as e:
+            raise fail(e.pos, f"not JSON: {e.msg}") from e
+
+    pos = skip(0)
+    if pos >= size or text[pos] != "{":
+        raise fail(pos, 'expected a JSON object {"marches": [...]}')
+    pos = skip(pos + 1)
+    found: list[tuple[int, Any]] | None = None
+    while pos < size and text[pos] != "}":
+        key, pos = decode(pos)
+        pos = skip(pos)
+        if pos >= size or text[pos] != ":":
+            raise fail(pos, "not JSON: expected ':' after a key")
+        pos = skip(pos + 1)
+        if key == "marches" and pos < size and text[pos] == "[":
+            found, pos = _array(text, pos, decode, skip, fail)
+        else:
+            _, pos = decode(pos)
+        pos = skip(pos)
+        if pos < size and text[pos] == ",":
+            pos = skip(pos + 1)
+    if found is None:
+        raise fail(0, 'no "marches" array: not the DECP JSON format')
+    return found
+
+
+def _array(text: str, pos: int, decode: Any, skip: Any, fail: Any) -> tuple[list[tuple[int, Any]], int]:
+    rows: list[tuple[int, Any]] = []
+    line, counted_to = 1 + text.count("\n", 0, pos), pos
+    pos = skip(pos + 1)
+    if pos < len(text) and text[pos] == "]":
+        return rows, pos + 1
+    while True:
+        line += text.count("\n", counted_to, pos)
+        counted_to = pos
+        value, pos = decode(pos)
+        rows.append((line, value))
+        pos = skip(pos)
+        if pos < len(text) and text[pos] == ",":
+            pos = skip(pos + 1)
+            continue
+        if pos < len(text) and text[pos] == "]":
+            return rows, pos + 1
+        raise fail(pos, "not JSON: expected ',' or ']' in marches")
