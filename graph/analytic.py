@@ -129,7 +129,7 @@ _LEVEL_FACETS: Final = {
     "region": PlaceKind.REGION.value,
 }
 _PROPS: Final = ("latitude", "longitude", "siret", "size_band")
-_CACHE_VERSION: Final = 2
+_CACHE_VERSION: Final = 3
 
 
 class Place(NamedTuple):
@@ -330,6 +330,8 @@ class _Bulk:
     synthetic_sources: frozenset[str] = frozenset()
     # (source, relation, target, key), folded as `graph.rdf_decode` folds them
     edges: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # (source, relation, target) of the lens's ties → the datasets stating them
+    edge_sources: dict[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict)
 
 
 def _read_bulk(store: GraphStore) -> _Bulk:
@@ -352,6 +354,11 @@ def _bulk_from_subgraph(store: GraphStore) -> _Bulk:
             if name in node.props:
                 bulk.props[node.id][name] = node.props[name]
     bulk.edges = [(e.source, e.rel.value, e.target, e.key) for e in sub.edges]
+    stated: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for e in sub.edges:
+        if e.rel.value in _LENS_REL_VALUES:
+            stated[(e.source, e.rel.value, e.target)].update(e.sources)
+    bulk.edge_sources = {triple: tuple(sorted(found)) for triple, found in stated.items()}
     return bulk
 
 
@@ -384,6 +391,13 @@ _RDF_DIRECT: Final = (
     "SELECT DISTINCT ?s ?p ?o WHERE { VALUES ?p { "
     + " ".join(f"<{MLG}{rel.predicate}>" for rel in RelKind)
     + " } ?s ?p ?o }"
+)
+
+
+_RDF_TIES: Final = (
+    "SELECT ?g ?s ?p ?o WHERE { VALUES ?p { "
+    + " ".join(f"<{MLG}{rel.predicate}>" for rel in LENS_RELATIONS)
+    + " } GRAPH ?g { ?s ?p ?o } }"
 )
 
 
@@ -465,6 +479,10 @@ def _bulk_from_rdf(store: OxigraphStore) -> _Bulk:
             keys[(to_id(s), rel.value, to_id(o))].append(k)
     direct = sorted((to_id(s), rel_of[p], to_id(o)) for s, p, o in _csv_rows(store, _RDF_DIRECT))
     bulk.edges = _fold(direct, keys)
+    stated: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for g, s, p, o in _csv_rows(store, _RDF_TIES):
+        stated[(to_id(s), rel_of[p], to_id(o))].add(source_of_graph(g))
+    bulk.edge_sources = {triple: tuple(sorted(found)) for triple, found in stated.items()}
     return bulk
 
 
@@ -487,7 +505,8 @@ RETURN n.id AS id, n.kind AS kind, n.name AS name, n.sources AS sources,
 _NEO4J_EDGES: Final = """
 MATCH (s:Node)-[r]->(t:Node)
 WHERE s:Organisation OR (s:Place AND t:Place)
-RETURN s.id AS source, type(r) AS rel, t.id AS target, r.key AS key, r.qualified AS qualified
+RETURN s.id AS source, type(r) AS rel, t.id AS target, r.key AS key, r.qualified AS qualified,
+       r.sources AS sources
 """
 
 
@@ -505,12 +524,16 @@ def _bulk_from_neo4j(store: Neo4jStore) -> _Bulk:
                 bulk.props[node][name] = float(value) if name in ("latitude", "longitude") else value
     direct: set[tuple[str, str, str]] = set()
     keys: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    stated: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for r in store.read(_NEO4J_EDGES):
         triple = (r["source"], r["rel"], r["target"])
         direct.add(triple)
         if r["qualified"]:
             keys[triple].append(r["key"] or "")
+        if r["rel"] in _LENS_REL_VALUES:
+            stated[triple].update(r["sources"] or ())
     bulk.edges = _fold(sorted(direct), keys)
+    bulk.edge_sources = {triple: tuple(sorted(found)) for triple, found in stated.items()}
     return bulk
 
 
@@ -602,6 +625,7 @@ def _assemble(bulk: _Bulk, state: str) -> AnalyticGraph:
     G.es["rel"] = [rel for _, rel, _, _ in network]
     G.es["key"] = [key for _, _, _, key in network]
     G.es["weight"] = [1.0] * len(network)
+    G.es["sources"] = [bulk.edge_sources.get((s, rel, t), ()) for s, rel, t, _ in network]
     table = {
         p: Place(
             k,

@@ -20,7 +20,7 @@ from graph.oxigraph_store import OxigraphStore
 from graph.rdf import MLG, RDF, SCHEMA, class_kind, from_literal
 from graph.rdf import node_id as id_of_iri
 
-__all__ = ["Entry", "catalogue", "only_synthetic", "store_state", "territories_of"]
+__all__ = ["Entry", "catalogue", "only_synthetic", "territories_of"]
 
 PLACE_FAMILIES = frozenset({"commune", "arrondissement", "epci", "departement", "region", "ze"})
 
@@ -40,12 +40,6 @@ class Entry:
     territories: frozenset[str]  # every place it stands in, at every level (itself included for places)
     synthetic: bool  # stated only by synthetic datasets
     other_names: tuple[str, ...] = ()  # names other datasets give it
-
-
-def store_state(store: OxigraphStore) -> str:
-    """What changes whenever the store's content changes: its datasets and its size."""
-    datasets = ";".join(f"{p.source}|{p.date}|{p.synthetic}|{p.title}" for p in store.datasets())
-    return f"{len(store)}#{datasets}"
 
 
 def _v(term: object) -> str:

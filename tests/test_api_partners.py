@@ -21,7 +21,7 @@ from tests.partners_fixture import BB, EI, partners_batch
 def aube() -> Iterator[tuple[OxigraphStore, TestClient]]:
     store = OxigraphStore()
     store.upsert(aube_batch())
-    yield store, client_for(store, index_check_s=0)
+    yield store, client_for(store)
     store.close()
 
 

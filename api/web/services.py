@@ -3,9 +3,7 @@ changes), the settings, and the Neo4j driver when one is configured."""
 
 from __future__ import annotations
 
-import math
 import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +12,7 @@ from fastapi import Request
 from api.web.settings import WebSettings
 from graph.model import Provenance
 from graph.oxigraph_store import OxigraphStore
-from queries.catalogue import catalogue, store_state
+from queries.catalogue import catalogue
 from queries.org_network import org_network
 from queries.partners import PartnerIndex, partner_index
 from queries.search import SearchIndex
@@ -27,41 +25,16 @@ class Services:
     store: OxigraphStore
     settings: WebSettings
     neo4j: Any | None = None  # a neo4j.Driver
-    _state: str = ""
-    _checked: float = -math.inf
-    _refreshing: bool = False
     _index: SearchIndex | None = None
     _partners: tuple[str, PartnerIndex] | None = None
     _datasets: tuple[str, tuple[Provenance, ...]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _partners_lock: threading.Lock = field(default_factory=threading.Lock)
-    _state_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def state(self) -> str:
-        """The store's state as last read. It is read again when older than
-        `index_check_s` seconds: in the background, so that no request waits for it
-        (at once when `index_check_s` is 0, or on the first call)."""
-        with self._state_lock:
-            stale = time.monotonic() - self._checked >= self.settings.index_check_s
-            if not stale or self._refreshing:
-                return self._state
-            if self.settings.index_check_s > 0 and self._checked > -math.inf:
-                self._refreshing = True
-                threading.Thread(target=self._refresh, name="store-state", daemon=True).start()
-                return self._state
-            self._state = store_state(self.store)
-            self._checked = time.monotonic()
-            return self._state
-
-    def _refresh(self) -> None:
-        try:
-            state = store_state(self.store)
-        finally:
-            with self._state_lock:
-                self._refreshing = False
-        with self._state_lock:
-            self._state = state
-            self._checked = time.monotonic()
+        """The store's state token (`GraphStore.state`, a file read): it changes with
+        every write, so the indexes below follow the store at once."""
+        return self.store.state()
 
     def datasets(self) -> tuple[Provenance, ...]:
         """The store's datasets, read once per state."""
