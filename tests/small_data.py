@@ -8,7 +8,7 @@ import json
 from collections.abc import Collection
 from pathlib import Path
 
-from tests.conftest import SHARED_DATA
+from loaders.sources import SHARED_DATA
 
 __all__ = ["small_geo", "symlinked_mirror"]
 
@@ -34,6 +34,7 @@ def small_geo(data_dir: Path, communes: Collection[str]) -> Path:
 def symlinked_mirror(data_dir: Path, *, copied: Collection[str] = ()) -> Path:
     """The real data mirror as links in `data_dir`, except the files named in `copied`
     (paths relative to the mirror), which are real copies a test may corrupt."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     for entry in SHARED_DATA.iterdir():
         target = data_dir / entry.name
         if entry.is_dir() and any(c.startswith(f"{entry.name}/") for c in copied):
