@@ -10,12 +10,11 @@ import typer
 
 from api.choices import accent_free
 from api.cli_analysis import register as register_analysis
+from api.cli_options import DEFAULT_STORE, Neo4jOption, StoreOption, fail, open_graph, open_store
 from api.cli_partners import register as register_partners
 from api.cli_web import register as register_web
 from api.formatting import render
-from graph.oxigraph_store import OxigraphStore
-from graph.settings import settings
-from graph.store import GraphStore, StoreError
+from graph.store import StoreError
 from loaders.pipeline import LoadSource
 from queries.table import Table
 
@@ -28,29 +27,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-SETTINGS = settings()
-DEFAULT_STORE = SETTINGS.store
-
-StoreOption = Annotated[
-    Path,
-    typer.Option(
-        "--store", help="Dossier du magasin RDF embarqué (env MAILLAGE_STORE).", envvar="MAILLAGE_STORE"
-    ),
-]
-
-
-def _open(path: Path) -> OxigraphStore:
-    try:
-        return OxigraphStore(path)
-    except StoreError as e:
-        _fail(str(e))
-        raise  # unreachable: _fail exits
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"erreur : {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=1)
-
 
 class ExportFormat(StrEnum):
     TTL = "ttl"
@@ -58,30 +34,6 @@ class ExportFormat(StrEnum):
     NT = "nt"
     GRAPHML = "graphml"
     GEXF = "gexf"
-
-
-Neo4jOption = Annotated[
-    str | None,
-    typer.Option(
-        "--neo4j",
-        help="Utiliser Neo4j à cette adresse (bolt://…) plutôt que le magasin embarqué.",
-        envvar="MAILLAGE_NEO4J_URI",
-    ),
-]
-
-
-def _open_graph(store: Path, neo4j: str | None) -> GraphStore:
-    """The embedded store, or Neo4j when an address is given (credentials from
-    MAILLAGE_NEO4J_USER / MAILLAGE_NEO4J_PASSWORD)."""
-    if neo4j is None:
-        return _open(store)
-    from graph.neo4j_store import Neo4jStore, connect
-
-    try:
-        return Neo4jStore(connect(neo4j, SETTINGS.neo4j_auth), owns_driver=True)
-    except StoreError as e:
-        _fail(str(e))
-        raise  # unreachable: _fail exits
 
 
 @app.command()
@@ -126,13 +78,13 @@ def load(
     from loaders.report import issues
 
     if source.needs_path and path is None:
-        _fail(f"« {source.value} » demande un fichier ou un dossier")
+        fail(f"« {source.value} » demande un fichier ou un dossier")
     request = LoadRequest(source, path, data_dir=data, mapping=mapping, dataset=dataset, synthetic=synthetic)
-    graph = _open_graph(store, neo4j)
+    graph = open_graph(store, neo4j)
     try:
         reports = load_request(graph, request)
     except (LoaderError, StoreError, FileNotFoundError) as e:
-        _fail(str(e))
+        fail(str(e))
     finally:
         graph.close()
     found = issues(reports)
@@ -161,7 +113,7 @@ def generate(
     from loaders.synthetic import national as national_preset
 
     if national == (departement is not None):
-        _fail("choisir soit --departement CODE, soit --national")
+        fail("choisir soit --departement CODE, soit --national")
     preset = national_preset() if national else departement_preset(str(departement))
     manifest = generate_territory(preset, out, seed=seed)
     typer.echo(f"{len(manifest.files)} fichiers synthétiques écrits dans {out} (graine {seed})")
@@ -172,7 +124,7 @@ def generate(
 @app.command()
 def stats(store: StoreOption = DEFAULT_STORE, neo4j: Neo4jOption = None) -> None:
     """Compter les nœuds par type et les relations par type."""
-    graph = _open_graph(store, neo4j)
+    graph = open_graph(store, neo4j)
     try:
         counts = graph.counts()
     finally:
@@ -187,7 +139,7 @@ def validate(store: StoreOption = DEFAULT_STORE) -> None:
     """Vérifier le graphe avec les formes SHACL du projet ; code de sortie 1 s'il ne s'y conforme pas."""
     from graph.validation import validate as validate_graph
 
-    with _open(store) as s:
+    with open_store(store) as s:
         result = validate_graph(s)
     for violation in result.violations:
         typer.echo(violation.message)
@@ -206,7 +158,7 @@ def export(
     """Exporter le graphe (Turtle, JSON-LD, N-Triples, GraphML, GEXF)."""
     from graph.interchange import export as export_store
 
-    with _open(store) as s:
+    with open_store(store) as s:
         written = export_store(s, out, fmt.value)
     typer.echo(f"écrit : {written}")
 
@@ -229,7 +181,7 @@ def demo(
     for previous in (out / "store", out / "synthetique-aube"):
         if previous.exists():
             shutil.rmtree(previous)
-    with _open(out / "store") as s:
+    with open_store(out / "store") as s:
         build_demo(s, out / "synthetique-aube", data_dir=data)
         counts = s.counts()
         datasets = s.datasets()
