@@ -12,12 +12,12 @@ __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
-    from api.cli import DEFAULT_STORE, Neo4jOption, StoreOption, _fail, _open_graph
+    from api.cli_options import DEFAULT_STORE, Neo4jOption, StoreOption, fail, open_graph
 
     @app.command()
     def datasets(store: StoreOption = DEFAULT_STORE, neo4j: Neo4jOption = None) -> None:
         """Lister les jeux de données du magasin : nom, date, synthétique ou réel, titre."""
-        graph = _open_graph(store, neo4j)
+        graph = open_graph(store, neo4j)
         try:
             held = graph.datasets()
         finally:
@@ -35,11 +35,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Supprimer un jeu de données : ce qu'il affirme, et les nœuds et relations
         qu'aucun autre jeu n'affirme (en une transaction)."""
-        graph = _open_graph(store, neo4j)
+        graph = open_graph(store, neo4j)
         try:
             names = [d.source for d in graph.datasets()]
             if source not in names:
-                _fail(f"aucun jeu « {source} » dans le magasin ; jeux : {', '.join(names) or 'aucun'}")
+                fail(f"aucun jeu « {source} » dans le magasin ; jeux : {', '.join(names) or 'aucun'}")
             graph.remove_dataset(source)
         finally:
             graph.close()
