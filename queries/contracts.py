@@ -125,8 +125,9 @@ def contract_index(index: PartnerIndex) -> ContractIndex:
         for sector in sectors:
             cpv_of_sector[sector].add(f"cpv:{code}")
     built = ContractIndex(
-        columns, column, held_counts, awarded_counts, division, {c: tuple(sorted(s)) for c, s in datasets.items()},
-        buyer, dict(holders), held, awarded, inclusive_awarded, co_held,
+        columns, column, held_counts, awarded_counts, division,
+        {c: tuple(sorted(s)) for c, s in datasets.items()}, buyer, dict(holders), held, awarded,
+        inclusive_awarded, co_held,
         {s: frozenset(d) for s, d in cpv_of_sector.items()},
     )  # fmt: skip
     index.contract_cache = built
@@ -214,13 +215,15 @@ def contract_parts(
         parts["groupement"] = (
             W_GROUPEMENT * np.minimum(np.log2(1.0 + contracts.co_held[candidates]), 2.0),
             lambda c, w: (
-                f"a déjà répondu en groupement à {int(contracts.co_held[c])} marché(s) public(s) "
-                f"(cotitulaire avec d'autres entreprises)",
-                _co_facts(index, contracts, c),
-                _datasets(contracts, [k for k in contracts.held[c] if len(contracts.holders[k]) > 1]),
-            )
-            if w > 0
-            else None,
+                (
+                    f"a déjà répondu en groupement à {int(contracts.co_held[c])} marché(s) public(s) "
+                    f"(cotitulaire avec d'autres entreprises)",
+                    _co_facts(index, contracts, c),
+                    _datasets(contracts, [k for k in contracts.held[c] if len(contracts.holders[k]) > 1]),
+                )
+                if w > 0
+                else None
+            ),
         )
     return parts
 

@@ -90,12 +90,15 @@ M3 = "marche:21100323300013-2019-01"  # travaux (45), Romilly: Électricité Tro
 M4 = "marche:21100323300013-2019-02"  # espaces verts (77), Romilly: Boutique Boulot and Électricité Troyenne
 
 
+CPV_77 = "Services agricoles, sylvicoles, horticoles, aquacoles et apicoles"
+
+
 def procurement_batch() -> Batch:
     """Four public contracts of two buyers, as the DECP loader writes them."""
     nodes = [
-        Node(TROYES_BUYER, OrgKind.ACHETEUR_PUBLIC, "Ville de Troyes", {"siret": "21100387500019"}),
-        Node(ROMILLY_BUYER, OrgKind.ACHETEUR_PUBLIC, "Ville de Romilly-sur-Seine", {"siret": "21100323300013"}),
-        Node("cpv:77", CodeKind.CPV_DIVISION, "Services agricoles, sylvicoles, horticoles, aquacoles et apicoles"),
+        Node(TROYES_BUYER, OrgKind.ACHETEUR_PUBLIC, "Ville de Troyes", {"siret": TROYES_BUYER[4:]}),
+        Node(ROMILLY_BUYER, OrgKind.ACHETEUR_PUBLIC, "Ville de Romilly", {"siret": ROMILLY_BUYER[4:]}),
+        Node("cpv:77", CodeKind.CPV_DIVISION, CPV_77),
         Node("cpv:45", CodeKind.CPV_DIVISION, "Travaux de construction"),
         Node(M1, CodeKind.MARCHE_PUBLIC, "Entretien des espaces verts", {"cpv": "77310000-6"}),
         Node(M2, CodeKind.MARCHE_PUBLIC, "Tonte des parcs", {"cpv": "77314000-4"}),

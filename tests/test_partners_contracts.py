@@ -61,7 +61,10 @@ def test_the_projection_carries_held_and_awarded_contracts_on_both_stores(store:
     awarded = a.facets["achats"]
     assert held[a.index[ELEC]] == ((M3, "cpv:45", ("fixture-decp",)), (M4, "cpv:77", ("fixture-decp",)))
     assert held[a.index[BB]] == ((M4, "cpv:77", ("fixture-decp",)),)
-    assert awarded[a.index[TROYES_BUYER]] == ((M1, "cpv:77", ("fixture-decp",)), (M2, "cpv:77", ("fixture-decp",)))
+    assert awarded[a.index[TROYES_BUYER]] == (
+        (M1, "cpv:77", ("fixture-decp",)),
+        (M2, "cpv:77", ("fixture-decp",)),
+    )
     assert held[a.index[RESTO]] == () and awarded[a.index[BB]] == ()
 
 
@@ -74,7 +77,11 @@ def test_achat_ranks_buyers_by_their_contracts_in_the_siae_divisions(network: Pa
         "marches_communs": 0.0,
     }
     # Romilly awarded M4 (77) to Boutique Boulot itself and M3 (45) to a company
-    assert scores[ROMILLY_BUYER] == {"marches_cpv": W_CPV, "acheteur_inclusif": W_BUYER_INCLUSIVE, "marches_communs": W_PAST}
+    assert scores[ROMILLY_BUYER] == {
+        "marches_cpv": W_CPV,
+        "acheteur_inclusif": W_BUYER_INCLUSIVE,
+        "marches_communs": W_PAST,
+    }
     # companies hold contracts but do not award any: no buying evidence; Électricité co-held M4
     assert scores[PAYSAGE] == {"marches_cpv": 0.0, "acheteur_inclusif": 0.0, "marches_communs": 0.0}
     assert scores[ELEC]["marches_communs"] == W_PAST
@@ -87,15 +94,17 @@ def test_achat_reason_cites_the_contracts_and_the_dataset(network: PartnerNetwor
         "a déjà attribué 1 marché(s) public(s) à des structures inclusives : Recyclerie de Troyes (EI)"
     )
     assert texts[1].startswith("a passé 2 marché(s) public(s) en division CPV 77 (Services agricoles")
-    assert texts[1].endswith(f"ce que Boutique Boulot fournit (ses marchés) : {M1} « Entretien des espaces verts », "
-                             f"{M2} « Tonte des parcs »")  # fmt: skip
+    assert texts[1].endswith(
+        f"ce que Boutique Boulot fournit (ses marchés) : {M1} « Entretien des espaces verts », "
+        f"{M2} « Tonte des parcs »"
+    )
     passed = next(r for r in found[TROYES_BUYER].reasons if r.text.startswith("a passé"))
     assert passed.weight == pytest.approx(W_CPV * math.log2(3))
     assert passed.facts == (f"{M1} AWARDED_BY {TROYES_BUYER}", f"{M2} AWARDED_BY {TROYES_BUYER}")
     assert passed.datasets == ("fixture-decp",)
     romilly = next(r for r in found[ROMILLY_BUYER].reasons if r.weight == W_PAST)
     assert romilly.text == (
-        f"Boutique Boulot est déjà titulaire de 1 marché(s) public(s) de Ville de Romilly-sur-Seine : "
+        f"Boutique Boulot est déjà titulaire de 1 marché(s) public(s) de Ville de Romilly : "
         f"{M4} « Entretien du cimetière »"
     )
     assert romilly.facts == (f"{BB} HOLDS {M4}", f"{M4} AWARDED_BY {ROMILLY_BUYER}")
@@ -109,7 +118,9 @@ def test_cotraitance_rewards_past_co_contracting_and_matching_contracts(network:
                                "groupement": W_GROUPEMENT}  # fmt: skip
     assert scores[ELEC] == {"marches_cpv": W_CPV, "marches_communs": W_PAST, "groupement": W_GROUPEMENT}
     assert scores[RESTO] == {"marches_cpv": 0.0, "marches_communs": 0.0, "groupement": 0.0}
-    found = {c.id: c for c in partner_candidates(network, BB, objective="cotraitance", with_introductions=False)}
+    found = {
+        c.id: c for c in partner_candidates(network, BB, objective="cotraitance", with_introductions=False)
+    }
     past = next(r for r in found[ELEC].reasons if r.weight == W_PAST)
     assert past.text == f"déjà cotitulaires de 1 marché(s) public(s) : {M4} « Entretien du cimetière »"
     assert past.facts == (
@@ -120,12 +131,17 @@ def test_cotraitance_rewards_past_co_contracting_and_matching_contracts(network:
     assert past.datasets == ("fixture-decp",)
 
 
-def test_a_buyer_looking_for_siae_sees_those_holding_contracts_in_its_divisions(network: PartnerNetwork) -> None:
+def test_a_buyer_looking_for_siae_sees_those_holding_contracts_in_its_divisions(
+    network: PartnerNetwork,
+) -> None:
     scores = contract_scores(network, TROYES_BUYER, Objective.ACHAT)
     # Troyes buys in 77; Boutique Boulot holds M4 (77, Romilly); the EI holds M1, from Troyes itself
     assert scores[BB] == {"marches_cpv": W_CPV, "marches_communs": 0.0}
     assert scores[EI] == {"marches_cpv": W_CPV, "marches_communs": W_PAST}
-    found = {c.id: c for c in partner_candidates(network, TROYES_BUYER, objective="achat", with_introductions=False)}
+    found = {
+        c.id: c
+        for c in partner_candidates(network, TROYES_BUYER, objective="achat", with_introductions=False)
+    }
     assert found[EI].score > found[BB].score
     past = next(r for r in found[EI].reasons if r.weight == W_PAST)
     assert past.text == (
@@ -139,6 +155,8 @@ def test_without_contracts_no_contract_reason_is_given() -> None:
     store.upsert(partners_batch())
     index = partner_index(org_network(store))
     s, candidates, distance = candidate_pool(index, BB, Objective.COTRAITANCE)
-    assert not set(CONTRACT_PARTS) & set(candidate_scores(index, s, candidates, Objective.COTRAITANCE, distance))
+    assert not set(CONTRACT_PARTS) & set(
+        candidate_scores(index, s, candidates, Objective.COTRAITANCE, distance)
+    )
     assert np.all(np.isfinite(distance[candidates]))
     store.close()
