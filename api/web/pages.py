@@ -75,6 +75,7 @@ def _client_settings() -> dict[str, Any]:
         "kinds": {k.value: {"label": k.label, "colour": kind_colour(k.value)} for k in kinds},
         "legend": [{"label": label, "colour": colour} for label, colour in LEGEND],
         "relations": [{"id": r.value, "label": r.label} for r in EGO_FILTERS],
+        "collectives": sorted(k.value for k in OrgKind.collectives()),
         "objectives": [{"id": o.value, "label": OBJECTIVES[o]} for o in Objective],
         "tiles": tile_server(),
         "tiles_attribution": TILES_ATTRIBUTION,
