@@ -13,6 +13,7 @@ contract reason's contribution and its explanation:
 | a buyer's contracts awarded to inclusive employers (achat) | `W_BUYER_INCLUSIVE` x min(log2(1+n), 2) |
 | contracts the two share (co-held, or awarded by one to the other) | `W_PAST` x min(n, 2) |
 | co-contracting experience (cotraitance, sous-traitance) | `W_GROUPEMENT` x min(log2(1+n), 2) |
+| buyers both hold contracts of (cotraitance, sous-traitance) | `W_SAME_BUYERS` x min(log2(1+n), 2) |
 
 The actor's CPV divisions are those of its own contracts and those whose Marché
 sectors (`data/correspondances/cpv_division_secteur.csv`) include a sector it sells in
@@ -38,6 +39,7 @@ __all__ = [
     "W_CPV",
     "W_GROUPEMENT",
     "W_PAST",
+    "W_SAME_BUYERS",
     "ContractIndex",
     "Evidence",
     "actor_cpv_divisions",
@@ -49,6 +51,7 @@ W_CPV: Final = 0.5
 W_BUYER_INCLUSIVE: Final = 0.5
 W_PAST: Final = 1.0
 W_GROUPEMENT: Final = 0.3
+W_SAME_BUYERS: Final = 0.5
 SHOWN: Final = 3  # contracts named in a reason's text
 FACTS: Final = 12  # facts cited at most per reason
 
@@ -76,6 +79,7 @@ class ContractIndex:
     awarded: list[tuple[str, ...]]  # vertex -> contracts it awarded
     inclusive_awarded: NDArray[np.float64]  # vertex -> contracts it awarded to an inclusive employer
     co_held: NDArray[np.float64]  # vertex -> contracts it held with other holders
+    buyers_of: sp.csr_array  # vertex x vertex: 1 where the row holds a contract the column awarded
     cpv_of_sector: dict[str, frozenset[str]]  # Marché sector slug -> CPV division ids supplying it
 
 
@@ -120,6 +124,10 @@ def contract_index(index: PartnerIndex) -> ContractIndex:
     for hs in holders.values():
         if len(hs) > 1:
             co_held[hs] += 1
+    pairs = sorted({(h, b) for contract, b in buyer.items() for h in holders.get(contract, ())})
+    buyers_of = sp.csr_array(
+        (np.ones(len(pairs)), ([h for h, _ in pairs], [b for _, b in pairs])), shape=(n, n), dtype=np.float64
+    )
     cpv_of_sector: dict[str, set[str]] = defaultdict(set)
     for code, sectors in index.tables.cpv_sectors.items():
         for sector in sectors:
@@ -127,7 +135,7 @@ def contract_index(index: PartnerIndex) -> ContractIndex:
     built = ContractIndex(
         columns, column, held_counts, awarded_counts, division,
         {c: tuple(sorted(s)) for c, s in datasets.items()}, buyer, dict(holders), held, awarded,
-        inclusive_awarded, co_held,
+        inclusive_awarded, co_held, buyers_of,
         {s: frozenset(d) for s, d in cpv_of_sector.items()},
     )  # fmt: skip
     index.contract_cache = built
@@ -225,7 +233,37 @@ def contract_parts(
                 else None
             ),
         )
+    if objective in _GROUPEMENT_OBJECTIVES:
+        same = np.asarray((contracts.buyers_of[[s]] @ contracts.buyers_of.T).toarray(), dtype=np.float64)
+        same = same.reshape(-1)[candidates]
+        parts["memes_acheteurs"] = (
+            W_SAME_BUYERS * np.minimum(np.log2(1.0 + same), 2.0),
+            lambda c, w: _explain_same_buyers(index, contracts, s, c) if w > 0 else None,
+        )
     return parts
+
+
+def _explain_same_buyers(index: PartnerIndex, contracts: ContractIndex, s: int, c: int) -> Evidence:
+    network = index.network
+    label = network.graph.vs["label"]
+    common = sorted(
+        set(contracts.buyers_of[[s]].indices.tolist()) & set(contracts.buyers_of[[c]].indices.tolist()),
+        key=lambda b: network.ids[b],
+    )
+    items = [k for k in (*contracts.held[s], *contracts.held[c]) if contracts.buyer.get(k) in common]
+    shown = ", ".join(str(label[b]) for b in common[:SHOWN]) + ("…" if len(common) > SHOWN else "")
+    facts = [
+        f
+        for k in items
+        for f in _tie_facts(index, contracts, k)
+        if network.ids[s] in f or network.ids[c] in f
+    ]
+    facts += [f"{k} {RelKind.AWARDED_BY.value} {network.ids[contracts.buyer[k]]}" for k in items]
+    return (
+        f"titulaires tous deux de marchés publics de {len(common)} même(s) acheteur(s) : {shown}",
+        tuple(dict.fromkeys(facts))[:FACTS],
+        _datasets(contracts, items),
+    )
 
 
 def _shared(contracts: ContractIndex, s: int) -> dict[int, list[str]]:

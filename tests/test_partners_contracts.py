@@ -12,7 +12,7 @@ import pytest
 from graph.analytic import analytic_projection
 from graph.oxigraph_store import OxigraphStore
 from graph.store import GraphStore
-from queries.contracts import W_BUYER_INCLUSIVE, W_CPV, W_GROUPEMENT, W_PAST
+from queries.contracts import W_BUYER_INCLUSIVE, W_CPV, W_GROUPEMENT, W_PAST, W_SAME_BUYERS
 from queries.org_network import PartnerNetwork, org_network
 from queries.partners import Objective, candidate_pool, candidate_scores, partner_candidates, partner_index
 from tests.partners_fixture import (
@@ -31,7 +31,7 @@ from tests.partners_fixture import (
     procurement_batch,
 )
 
-CONTRACT_PARTS = ("marches_cpv", "acheteur_inclusif", "marches_communs", "groupement")
+CONTRACT_PARTS = ("marches_cpv", "acheteur_inclusif", "marches_communs", "groupement", "memes_acheteurs")
 
 
 @pytest.fixture(scope="module")
@@ -114,10 +114,13 @@ def test_cotraitance_rewards_past_co_contracting_and_matching_contracts(network:
     scores = contract_scores(network, BB, Objective.COTRAITANCE)
     assert set(scores) == {PAYSAGE, RESTO, ELEC}  # the EI and Paysages Anciens are partners already
     # Paysages de Champagne holds M1, M2 in 77 and co-held M1; Électricité holds M4 (77), co-held with BB
+    # Électricité also holds a contract of Romilly (M3), like Boutique Boulot (M4): one same buyer
     assert scores[PAYSAGE] == {"marches_cpv": round(W_CPV * math.log2(3), 6), "marches_communs": 0.0,
-                               "groupement": W_GROUPEMENT}  # fmt: skip
-    assert scores[ELEC] == {"marches_cpv": W_CPV, "marches_communs": W_PAST, "groupement": W_GROUPEMENT}
-    assert scores[RESTO] == {"marches_cpv": 0.0, "marches_communs": 0.0, "groupement": 0.0}
+                               "groupement": W_GROUPEMENT, "memes_acheteurs": 0.0}  # fmt: skip
+    assert scores[ELEC] == {"marches_cpv": W_CPV, "marches_communs": W_PAST, "groupement": W_GROUPEMENT,
+                            "memes_acheteurs": W_SAME_BUYERS}  # fmt: skip
+    zero = {"marches_cpv": 0.0, "marches_communs": 0.0, "groupement": 0.0, "memes_acheteurs": 0.0}
+    assert scores[RESTO] == zero
     found = {
         c.id: c for c in partner_candidates(network, BB, objective="cotraitance", with_introductions=False)
     }
@@ -129,6 +132,16 @@ def test_cotraitance_rewards_past_co_contracting_and_matching_contracts(network:
         f"{BB} CO_CONTRACTOR_OF {ELEC}",
     )
     assert past.datasets == ("fixture-decp",)
+    same = next(r for r in found[ELEC].reasons if r.text.startswith("titulaires tous deux"))
+    assert same.weight == W_SAME_BUYERS
+    assert same.text == "titulaires tous deux de marchés publics de 1 même(s) acheteur(s) : Ville de Romilly"
+    assert same.facts == (
+        f"{BB} HOLDS {M4}",
+        f"{ELEC} HOLDS {M4}",
+        f"{ELEC} HOLDS {M3}",
+        f"{M4} AWARDED_BY {ROMILLY_BUYER}",
+        f"{M3} AWARDED_BY {ROMILLY_BUYER}",
+    )
 
 
 def test_a_buyer_looking_for_siae_sees_those_holding_contracts_in_its_divisions(
