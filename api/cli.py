@@ -10,10 +10,12 @@ import typer
 
 from api.choices import accent_free
 from api.cli_analysis import register as register_analysis
+from api.cli_datasets import register as register_datasets
 from api.cli_options import DEFAULT_STORE, Neo4jOption, StoreOption, fail, open_graph, open_store
 from api.cli_partners import register as register_partners
 from api.cli_web import register as register_web
 from api.formatting import render
+from graph.model import LoadReport
 from graph.store import StoreError
 from loaders.pipeline import LoadSource
 from queries.table import Table
@@ -62,6 +64,14 @@ def load(
     synthetic: Annotated[
         bool, typer.Option("--synthetic", help="Marquer le fichier comme synthétique.")
     ] = False,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="Type des organisations d'un fichier (ACI, EI, AI, EA, GEIQ, Entreprise…), sauf colonne "
+            "kind ; une structure conventionnée a pour identité SIRET + type.",
+        ),
+    ] = None,
     report: Annotated[
         Path | None,
         typer.Option("--report", help="Écrire les lignes rejetées ou non résolues (.csv ou .jsonl)."),
@@ -70,29 +80,59 @@ def load(
 ) -> None:
     """Charger une source dans le magasin : les cas du guide, les données ouvertes réelles,
     un territoire synthétique généré, ou un fichier (organisations, clubs, PTCE, Fabriques,
-    réseaux, partenariats)."""
-    from api.load_report import print_issues, print_summary, write_issues
-    from loaders.base import LoaderError
-    from loaders.pipeline import LoadRequest
+    réseaux, partenariats). Tous les fichiers sont lus et vérifiés avant toute écriture ;
+    chaque jeu déjà chargé est mis à jour : ce qui a disparu est fermé (daté), les valeurs
+    changées gardent leur ancienne valeur (previous_*), les relations retirées partent."""
+    from api.cli_paths import input_problem, output_problem
+    from api.load_report import print_closed, print_summary
+    from loaders.pipeline import LoadAborted, LoadRequest
     from loaders.pipeline import load as load_request
-    from loaders.report import issues
 
     if source.needs_path and path is None:
         fail(f"« {source.value} » demande un fichier ou un dossier")
-    request = LoadRequest(source, path, data_dir=data, mapping=mapping, dataset=dataset, synthetic=synthetic)
-    graph = open_graph(store, neo4j)
+    if path is not None:
+        wants_folder = source is LoadSource.SYNTHETIQUE
+        problem = input_problem(path, directory=wants_folder, what=f"« {source.value} »")
+        if problem is not None:
+            fail(problem)
+    if report is not None and (problem := output_problem(report)) is not None:
+        fail(f"--report : {problem}")
+    org_kind = None
+    if kind is not None:
+        from loaders.generic_csv import parse_kind
+
+        if (org_kind := parse_kind(kind)) is None:
+            fail(f"--kind : type inconnu « {kind} » (ACI, EI, AI, ETTI, EITI, GEIQ, EA, Entreprise…)")
+    request = LoadRequest(
+        source, path, data_dir=data, mapping=mapping, dataset=dataset, synthetic=synthetic, kind=org_kind
+    )
+    graph = open_graph(store, neo4j, create=True)
     try:
         reports = load_request(graph, request)
-    except (LoaderError, StoreError, FileNotFoundError) as e:
+    except LoadAborted as e:
+        _report_issues(e.reports, report)
+        if e.reports:
+            print_summary(e.reports)
+        fail(str(e))
+    except StoreError as e:
         fail(str(e))
     finally:
         graph.close()
+    _report_issues(reports, report)
+    print_closed(reports)
+    print_summary(reports)
+
+
+def _report_issues(reports: list[LoadReport], report: Path | None) -> None:
+    """The rejected and unresolved rows: a few on the console, all in the report file."""
+    from api.load_report import print_issues, write_issues
+    from loaders.report import issues
+
     found = issues(reports)
-    print_issues(found)
+    print_issues(found, report=report)
     if report is not None:
         written = write_issues(report, found)
         typer.echo(f"rapport : {written} lignes dans {report}", err=True)
-    print_summary(reports)
 
 
 @app.command()
@@ -156,8 +196,11 @@ def export(
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Exporter le graphe (Turtle, JSON-LD, N-Triples, GraphML, GEXF)."""
+    from api.cli_paths import output_problem
     from graph.interchange import export as export_store
 
+    if (problem := output_problem(out)) is not None:
+        fail(problem)
     with open_store(store) as s:
         written = export_store(s, out, fmt.value)
     typer.echo(f"écrit : {written}")
@@ -181,7 +224,7 @@ def demo(
     for previous in (out / "store", out / "synthetique-aube"):
         if previous.exists():
             shutil.rmtree(previous)
-    with open_store(out / "store") as s:
+    with open_store(out / "store", create=True) as s:
         build_demo(s, out / "synthetique-aube", data_dir=data)
         counts = s.counts()
         datasets = s.datasets()
@@ -212,6 +255,7 @@ DEMO_FOCUS = "org:34267885100045-aci"  # Boutique Boulot, ACI in Troyes, member 
 register_web(app)
 register_partners(app)
 register_analysis(app)
+register_datasets(app)
 
 from api import cli_console  # noqa: E402 - registers on the app defined above
 

@@ -25,7 +25,14 @@ StoreOption = Annotated[
 ]
 
 
-def open_store(path: Path) -> OxigraphStore:
+def open_store(path: Path, *, create: bool = False) -> OxigraphStore:
+    """The embedded store at `path`; reading commands never create one (`create` for
+    those that write)."""
+    from api.cli_paths import store_problem
+
+    problem = None if create else store_problem(path)
+    if problem is not None:
+        fail(problem)
     try:
         return OxigraphStore(path)
     except StoreError as e:
@@ -48,11 +55,11 @@ Neo4jOption = Annotated[
 ]
 
 
-def open_graph(store: Path, neo4j: str | None) -> GraphStore:
+def open_graph(store: Path, neo4j: str | None, *, create: bool = False) -> GraphStore:
     """The embedded store, or Neo4j when an address is given (credentials from
     MAILLAGE_NEO4J_USER / MAILLAGE_NEO4J_PASSWORD)."""
     if neo4j is None:
-        return open_store(store)
+        return open_store(store, create=create)
     from graph.neo4j_store import Neo4jStore, connect
 
     try:

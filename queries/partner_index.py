@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import scipy.sparse as sp
@@ -118,6 +118,7 @@ class PartnerIndex:
     section_code: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     division_code: NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype="<U2"))
     size_value: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    contract_cache: Any = None  # `queries.contracts.ContractIndex`, built on first use
 
 
 def partner_index(network: PartnerNetwork, *, tables: Correspondences | None = None) -> PartnerIndex:

@@ -15,6 +15,7 @@ weights and how they were chosen.
 | shared network (each, at most 2) | `W_NETWORK` |
 | common partners (resource allocation) | `W_COMMON` x min(RA, 2) |
 | size band (recrutement, mécénat, coentreprise) | `W_SIZE` x size value |
+| past public contracts (DECP), see `queries.contracts` | `W_CPV`, `W_PAST`… |
 
 The recommender reads the store's graph only: never the synthetic generator's rule
 nor its ground-truth file (see `docs/recommandation.md`).
@@ -25,7 +26,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -35,6 +36,7 @@ from numpy.typing import NDArray
 
 from graph.geo import EARTH_RADIUS_KM
 from graph.kinds import PartnershipType
+from queries.contracts import Evidence, contract_parts
 from queries.introductions import introductions
 from queries.org_network import PartnerNetwork
 from queries.partner_index import (
@@ -483,7 +485,17 @@ def _contributions(
             if w > 0
             else None,
         )  # fmt: skip
+    for name, (values, evidence) in contract_parts(index, s, candidates, objective).items():
+        parts[name] = (values, _as_reason(evidence))
     return parts
+
+
+def _as_reason(evidence: Callable[[int, float], Evidence | None]) -> Explain:
+    def explain(c: int, w: float) -> Reason | None:
+        found = evidence(c, w)
+        return None if found is None else Reason(found[0], w, found[1], found[2])
+
+    return explain
 
 
 class _SelfOrigin(dict[int, tuple[int, list[str]]]):
