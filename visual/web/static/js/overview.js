@@ -51,11 +51,13 @@
       renderer.on("clickNode", ({ node }) => window.location.assign(nodeHref({ id: node, kind: graph.getNodeAttribute(node, "kind") })));
       window.maillageOverview = { graph, renderer };
       legend(body);
+      const synthetic = body.nodes.filter((n) => n.synthetic).length;
       setStatus(
         "overview-status",
-        `${plural(graph.order, "organisation", "organisations")}, ${plural(graph.size, "lien", "liens")}` +
+        plural(graph.order, "organisation", "organisations") +
           (body.truncated ? " (les plus reliées seulement)" : "") +
-          `, ${plural(body.communities, "communauté", "communautés")}. ` +
+          (synthetic ? ` dont ${formatNumber(synthetic)} synthétiques (générées)` : "") +
+          `, ${plural(graph.size, "lien", "liens")}, ${plural(body.communities, "communauté", "communautés")}. ` +
           "Molette pour zoomer, cliquer un acteur pour ouvrir sa page.",
       );
     } catch (error) {

@@ -33,6 +33,7 @@
     window.maillageCharts[key] = pairs;
     const svg = Plot.plot({
       marginLeft: 220,
+      marginRight: 50,
       width: Math.min(820, root.clientWidth || 800),
       height: 28 * pairs.length + 40,
       x: { grid: true, label: axis },
@@ -53,6 +54,7 @@
     window.maillageCharts.indicateurs = data;
     const svg = Plot.plot({
       marginLeft: 70,
+      marginRight: 50,
       width: Math.min(820, root.clientWidth || 800),
       height: 28 * data.length + 40,
       x: { grid: true, label: "SIAE" },
@@ -85,6 +87,7 @@
     const idColumn = table.columns.indexOf("id") >= 0 ? "id" : table.columns.indexOf("commune") >= 0 && table.key === "zones_blanches" ? "commune" : null;
     const shown = table.columns.filter((c) => c !== idColumn);
     const nameColumn = idColumn ? shown.find((c) => c === "nom") : null;
+    const synthetic = new Set(table.synthetic || []);
     const rows = records(table).map((r) =>
       el(
         "tr",
@@ -92,7 +95,9 @@
         shown.map((c) => {
           const value = r[c];
           const text = value === null || value === undefined ? "—" : formatNumber(value);
-          const content = c === nameColumn ? el("a", { href: nodeHref(r[idColumn]) }, text) : text;
+          const content = c === nameColumn
+            ? [el("a", { href: nodeHref(r[idColumn]) }, text), " ", syntheticBadge({ synthetic: synthetic.has(r[idColumn]) })]
+            : text;
           return el("td", { class: typeof value === "number" ? "num" : null }, content);
         }),
       ),
@@ -140,12 +145,24 @@
     );
   }
 
+  // The members, folded when they are many (the tables come first).
   function members(data) {
+    const synthetic = data.members.filter((m) => m.synthetic).length;
+    const summary = `${plural(data.members.length, "membre", "membres")}` + (synthetic ? `, dont ${formatNumber(synthetic)} synthétiques` : "");
     return el(
       "section",
       { class: "view-section panel", id: "members" },
       el("h2", {}, "Membres"),
-      el("ul", { class: "members" }, data.members.map((m) => el("li", {}, el("a", { href: nodeHref(m) }, m.name), " ", kindBadge(m.kind, m.kind_label)))),
+      el(
+        "details",
+        { open: data.members.length <= 12 },
+        el("summary", {}, summary),
+        el(
+          "ul",
+          { class: "members" },
+          data.members.map((m) => el("li", {}, el("a", { href: nodeHref(m) }, m.name), " ", kindBadge(m.kind, m.kind_label), " ", syntheticBadge(m))),
+        ),
+      ),
     );
   }
 
@@ -156,6 +173,7 @@
       title: "Organisations les plus centrales (PageRank)",
       columns: ["id", "nom", "type", "PageRank", "degré", "intermédiarité"],
       rows: page.items.map((i) => [i.id, i.name, i.kind_label, i.pagerank, i.degree, i.betweenness]),
+      synthetic: page.items.filter((i) => i.synthetic).map((i) => i.id),
     };
     const done = section(table);
     done.querySelector(".meta a").setAttribute("href", `/api/v1/export/centralite?territoire=${encodeURIComponent(id)}`);
