@@ -65,9 +65,11 @@ import pickle
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, cast
 
 import igraph as ig
 import networkx as nx
@@ -328,8 +330,11 @@ class _Bulk:
     props: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # organisations
     synthetic_sources: frozenset[str] = frozenset()
-    # (source, relation, target, key), folded as `graph.rdf_decode` folds them
+    # (source, relation, target, key), folded as `graph.rdf_decode` folds them: the
+    # lens's relations (and, from some backends, the facet relations too)
     edges: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # (source, relation, target) of facet relations (`FACET_RELATIONS`), unfolded
+    facet_edges: list[tuple[str, str, str]] = field(default_factory=list)
     # (source, relation, target) of the lens's ties → the datasets stating them
     edge_sources: dict[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict)
 
@@ -378,34 +383,73 @@ def _fold(
 
 
 # The RDF store: SELECTs serialised by pyoxigraph as CSV, parsed by the csv module.
+#
+# What costs, on the national store, is turning the store's internal term ids back
+# into strings (a few microseconds per IRI): so each query names its graph and
+# predicate instead of returning them, classes and relations come back as small
+# integers through VALUES tables, and no query joins (a join costs a seek per row).
 
-_RDF_TYPES: Final = "SELECT ?g ?s ?c WHERE { GRAPH ?g { ?s a ?c } }"
-_RDF_NAMES: Final = "SELECT ?g ?s ?n WHERE { GRAPH ?g { ?s schema:name ?n } }"
-_RDF_PROPS: Final = """SELECT ?g ?s ?p ?v WHERE {
-    VALUES ?p { schema:latitude schema:longitude mlg:siret mlg:size_band } GRAPH ?g { ?s ?p ?v } }"""
-_RDF_QUALIFIED: Final = """SELECT DISTINCT ?r ?s ?p ?o ?k WHERE {
+_RDF_GRAPHS: Final = "SELECT ?g WHERE { GRAPH ?g { } }"
+_KIND_CLASSES: Final = tuple(sorted(_ORG_KINDS | _PLACE_KINDS | _CODE_KINDS))
+_RDF_KIND_VALUES: Final = " ".join(f"(<{MLG}{k}> {i})" for i, k in enumerate(_KIND_CLASSES))
+_LENS_RELS: Final = tuple(r for r in RelKind if r in LENS_RELATIONS)
+_RDF_PROP_IRIS: Final = {
+    "latitude": SCHEMA + "latitude",
+    "longitude": SCHEMA + "longitude",
+    "siret": MLG + "siret",
+    "size_band": MLG + "size_band",
+}
+
+
+def _rel_values(rels: Sequence[RelKind]) -> str:
+    return " ".join(f"(<{MLG}{rel.predicate}> {i})" for i, rel in enumerate(rels))
+
+
+def _rdf_types(graph: str) -> str:
+    return f"SELECT ?s ?k WHERE {{ GRAPH <{graph}> {{ ?s a ?c }} VALUES (?c ?k) {{ {_RDF_KIND_VALUES} }} }}"
+
+
+def _rdf_values(graph: str, predicate: str) -> str:
+    return f"SELECT ?s ?v WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> ?v }} }}"
+
+
+def _rdf_ties(graph: str) -> str:
+    return (
+        f"SELECT ?s ?r ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} "
+        f"VALUES (?p ?r) {{ {_rel_values(_LENS_RELS)} }} }}"
+    )
+
+
+_RDF_LENS_DIRECT: Final = (
+    f"SELECT ?s ?r ?o WHERE {{ ?s ?p ?o VALUES (?p ?r) {{ {_rel_values(_LENS_RELS)} }} }}"
+)
+_RDF_QUALIFIED: Final = """SELECT ?s ?p ?o ?k WHERE {
     ?r mlg:from ?s ; mlg:relation ?p ; mlg:to ?o OPTIONAL { ?r mlg:key ?k } }"""
 
 
-_RDF_DIRECT: Final = (
-    "SELECT DISTINCT ?s ?p ?o WHERE { VALUES ?p { "
-    + " ".join(f"<{MLG}{rel.predicate}>" for rel in RelKind)
-    + " } ?s ?p ?o }"
-)
+def _rdf_facet(rel: RelKind) -> str:
+    return f"SELECT ?s ?o WHERE {{ ?s <{MLG}{rel.predicate}> ?o }}"
 
 
-_RDF_TIES: Final = (
-    "SELECT ?g ?s ?p ?o WHERE { VALUES ?p { "
-    + " ".join(f"<{MLG}{rel.predicate}>" for rel in LENS_RELATIONS)
-    + " } GRAPH ?g { ?s ?p ?o } }"
-)
-
-
-def _csv_rows(store: OxigraphStore, sparql: str) -> Iterator[list[str]]:
-    data = store.query(sparql).serialize(format=QueryResultsFormat.CSV)
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
     rows = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
     next(rows, None)  # the header
     return rows
+
+
+def _csv_pairs(data: bytes) -> Iterator[tuple[str, str]]:
+    """The rows of a two-column SELECT (lists, typed as pairs: `dict.update` takes them)."""
+    return cast("Iterator[tuple[str, str]]", _csv_rows(data))
+
+
+def _serialised(store: OxigraphStore, queries: Sequence[str]) -> list[bytes]:
+    """The CSV results of `queries`, two at a time (pyoxigraph evaluates without the GIL)."""
+
+    def run(sparql: str) -> bytes:
+        return bytes(store.query(sparql).serialize(format=QueryResultsFormat.CSV))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(run, queries))
 
 
 class _Ids:
@@ -428,61 +472,67 @@ class _Ids:
 
 
 def _bulk_from_rdf(store: OxigraphStore) -> _Bulk:
-    bulk = _Bulk(synthetic_sources=frozenset(p.source for p in store.datasets() if p.synthetic))
+    synthetic = frozenset(p.source for p in store.datasets() if p.synthetic)
+    bulk = _Bulk(synthetic_sources=synthetic)
     to_id = _Ids()
     qualified_prefix = ID + "rel/"
-    kind_of_class = {MLG + k: k for k in _ORG_KINDS | _PLACE_KINDS}
-    kind_of_class.update({MLG + k.value: k.value for k in CodeKind})
+    # the datasets' graphs, last first: the value a graph states overwrites the later
+    # graphs' ones, so the first graph (by IRI) wins, as in `graph.rdf_decode`
+    (listed,) = _serialised(store, [_RDF_GRAPHS])
+    graphs = sorted((g for (g,) in _csv_rows(listed)), reverse=True)
+    facet_rels = [rel for rel in RelKind if rel in FACET_RELATIONS]
+    per_graph = [SCHEMA + "name", *_RDF_PROP_IRIS.values()]
+    queries = [_RDF_LENS_DIRECT, _RDF_QUALIFIED, *(_rdf_facet(rel) for rel in facet_rels)]
+    for g in graphs:
+        queries += [_rdf_types(g), _rdf_ties(g), *(_rdf_values(g, p) for p in per_graph)]
+    results = iter(_serialised(store, queries))
+    lens_direct, qualified = next(results), next(results)
+    facet_results = [(rel.value, next(results)) for rel in facet_rels]
 
-    first_kind: dict[str, tuple[str, str]] = {}
-    graphs: dict[str, set[str]] = defaultdict(set)
-    for g, s, c in _csv_rows(store, _RDF_TYPES):
-        kind = kind_of_class.get(c)
-        if kind is None or s.startswith(qualified_prefix):
-            continue
-        node = to_id(s)
-        graphs[node].add(g)
-        held = first_kind.get(node)
-        if held is None or g < held[0]:
-            first_kind[node] = (g, kind)
-    bulk.kinds = {node: kind for node, (_, kind) in first_kind.items()}
-    for node, gs in graphs.items():
-        if bulk.kinds[node] in _ORG_KINDS:
-            bulk.sources[node] = tuple(sorted(source_of_graph(g) for g in gs))
+    kind_code: dict[str, str] = {}
+    stated: dict[str, list[str]] = defaultdict(list)
+    names: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {name: {} for name in _RDF_PROP_IRIS}
+    ties: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for g in graphs:
+        source = source_of_graph(g)
+        rows = list(_csv_pairs(next(results)))
+        kind_code.update(rows)
+        for s, _ in rows:
+            stated[s].append(source)
+        for s, r, o in _csv_rows(next(results)):
+            ties[(s, r, o)].append(source)
+        names.update(_csv_pairs(next(results)))
+        for column in values.values():
+            column.update(_csv_pairs(next(results)))
 
-    first_name: dict[str, tuple[str, str]] = {}
-    for g, s, n in _csv_rows(store, _RDF_NAMES):
+    for s, code in kind_code.items():
         if s.startswith(qualified_prefix):
             continue
         node = to_id(s)
-        held = first_name.get(node)
-        if held is None or g < held[0]:
-            first_name[node] = (g, n)
-    bulk.names = {node: name for node, (_, name) in first_name.items()}
+        kind = _KIND_CLASSES[int(code)]
+        bulk.kinds[node] = kind
+        if kind in _ORG_KINDS:
+            bulk.sources[node] = tuple(sorted(stated[s]))
+        label = names.get(s)
+        if label is not None:
+            bulk.names[node] = label
+    for name, column in values.items():
+        for s, text in column.items():
+            bulk.props[to_id(s)][name] = _typed(name, text)
 
-    prop_of = {SCHEMA + "latitude": "latitude", SCHEMA + "longitude": "longitude"}
-    prop_of.update({MLG + "siret": "siret", MLG + "size_band": "size_band"})
-    first_prop: dict[tuple[str, str], tuple[str, str]] = {}
-    for g, s, p, v in _csv_rows(store, _RDF_PROPS):
-        key = (to_id(s), prop_of[p])
-        held = first_prop.get(key)
-        if held is None or g < held[0]:
-            first_prop[key] = (g, v)
-    for (node, name), (_, text) in first_prop.items():
-        bulk.props[node][name] = _typed(name, text)
-
-    rel_of = {MLG + rel.predicate: rel.value for rel in RelKind}
     keys: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for _, s, p, o, k in _csv_rows(store, _RDF_QUALIFIED):
+    for s, p, o, k in _csv_rows(qualified):
         rel = predicate_rel(p)
         if rel is not None:
             keys[(to_id(s), rel.value, to_id(o))].append(k)
-    direct = sorted((to_id(s), rel_of[p], to_id(o)) for s, p, o in _csv_rows(store, _RDF_DIRECT))
+    lens_values = [rel.value for rel in _LENS_RELS]
+    direct = sorted((to_id(s), lens_values[int(r)], to_id(o)) for s, r, o in _csv_rows(lens_direct))
     bulk.edges = _fold(direct, keys)
-    stated: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for g, s, p, o in _csv_rows(store, _RDF_TIES):
-        stated[(to_id(s), rel_of[p], to_id(o))].add(source_of_graph(g))
-    bulk.edge_sources = {triple: tuple(sorted(found)) for triple, found in stated.items()}
+    bulk.facet_edges = [(to_id(s), rel, to_id(o)) for rel, data in facet_results for s, o in _csv_rows(data)]
+    bulk.edge_sources = {
+        (to_id(s), lens_values[int(r)], to_id(o)): tuple(sorted(found)) for (s, r, o), found in ties.items()
+    }
     return bulk
 
 
@@ -552,12 +602,10 @@ def _assemble(bulk: _Bulk, state: str) -> AnalyticGraph:
         RelKind.SELLS_IN.value: defaultdict(list),
         RelKind.OFFERS_JOB.value: defaultdict(list),
     }
-    network: list[tuple[str, str, str, str]] = []
-    for s, rel, t, key in bulk.edges:
-        if rel in _LENS_REL_VALUES:
-            if s in index and t in index:
-                network.append((s, rel, t, key))
-        elif s in index:
+    network = [e for e in bulk.edges if e[1] in _LENS_REL_VALUES and e[0] in index and e[2] in index]
+    facet_edges = [(s, rel, t) for s, rel, t, _ in bulk.edges if rel not in _LENS_REL_VALUES]
+    for s, rel, t in chain(facet_edges, bulk.facet_edges):
+        if s in index:
             if rel == RelKind.LOCATED_IN.value:
                 if kinds.get(t) in _PLACE_KINDS:
                     located[s].append(t)
