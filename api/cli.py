@@ -10,12 +10,13 @@ import typer
 
 from api.choices import accent_free
 from api.cli_analysis import register as register_analysis
+from api.cli_datasets import register as register_datasets
+from api.cli_options import DEFAULT_STORE, Neo4jOption, StoreOption, fail, open_graph, open_store
 from api.cli_partners import register as register_partners
 from api.cli_web import register as register_web
 from api.formatting import render
-from graph.oxigraph_store import OxigraphStore
-from graph.settings import settings
-from graph.store import GraphStore, StoreError
+from graph.model import LoadReport
+from graph.store import StoreError
 from loaders.pipeline import LoadSource
 from queries.table import Table
 
@@ -28,29 +29,6 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-SETTINGS = settings()
-DEFAULT_STORE = SETTINGS.store
-
-StoreOption = Annotated[
-    Path,
-    typer.Option(
-        "--store", help="Dossier du magasin RDF embarqué (env MAILLAGE_STORE).", envvar="MAILLAGE_STORE"
-    ),
-]
-
-
-def _open(path: Path) -> OxigraphStore:
-    try:
-        return OxigraphStore(path)
-    except StoreError as e:
-        _fail(str(e))
-        raise  # unreachable: _fail exits
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"erreur : {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=1)
-
 
 class ExportFormat(StrEnum):
     TTL = "ttl"
@@ -58,30 +36,6 @@ class ExportFormat(StrEnum):
     NT = "nt"
     GRAPHML = "graphml"
     GEXF = "gexf"
-
-
-Neo4jOption = Annotated[
-    str | None,
-    typer.Option(
-        "--neo4j",
-        help="Utiliser Neo4j à cette adresse (bolt://…) plutôt que le magasin embarqué.",
-        envvar="MAILLAGE_NEO4J_URI",
-    ),
-]
-
-
-def _open_graph(store: Path, neo4j: str | None) -> GraphStore:
-    """The embedded store, or Neo4j when an address is given (credentials from
-    MAILLAGE_NEO4J_USER / MAILLAGE_NEO4J_PASSWORD)."""
-    if neo4j is None:
-        return _open(store)
-    from graph.neo4j_store import Neo4jStore, connect
-
-    try:
-        return Neo4jStore(connect(neo4j, SETTINGS.neo4j_auth), owns_driver=True)
-    except StoreError as e:
-        _fail(str(e))
-        raise  # unreachable: _fail exits
 
 
 @app.command()
@@ -110,6 +64,14 @@ def load(
     synthetic: Annotated[
         bool, typer.Option("--synthetic", help="Marquer le fichier comme synthétique.")
     ] = False,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            "--kind",
+            help="Type des organisations d'un fichier (ACI, EI, AI, EA, GEIQ, Entreprise…), sauf colonne "
+            "kind ; une structure conventionnée a pour identité SIRET + type.",
+        ),
+    ] = None,
     report: Annotated[
         Path | None,
         typer.Option("--report", help="Écrire les lignes rejetées ou non résolues (.csv ou .jsonl)."),
@@ -118,29 +80,59 @@ def load(
 ) -> None:
     """Charger une source dans le magasin : les cas du guide, les données ouvertes réelles,
     un territoire synthétique généré, ou un fichier (organisations, clubs, PTCE, Fabriques,
-    réseaux, partenariats)."""
-    from api.load_report import print_issues, print_summary, write_issues
-    from loaders.base import LoaderError
-    from loaders.pipeline import LoadRequest
+    réseaux, partenariats). Tous les fichiers sont lus et vérifiés avant toute écriture ;
+    chaque jeu déjà chargé est mis à jour : ce qui a disparu est fermé (daté), les valeurs
+    changées gardent leur ancienne valeur (previous_*), les relations retirées partent."""
+    from api.cli_paths import input_problem, output_problem
+    from api.load_report import print_closed, print_summary
+    from loaders.pipeline import LoadAborted, LoadRequest
     from loaders.pipeline import load as load_request
-    from loaders.report import issues
 
     if source.needs_path and path is None:
-        _fail(f"« {source.value} » demande un fichier ou un dossier")
-    request = LoadRequest(source, path, data_dir=data, mapping=mapping, dataset=dataset, synthetic=synthetic)
-    graph = _open_graph(store, neo4j)
+        fail(f"« {source.value} » demande un fichier ou un dossier")
+    if path is not None:
+        wants_folder = source is LoadSource.SYNTHETIQUE
+        problem = input_problem(path, directory=wants_folder, what=f"« {source.value} »")
+        if problem is not None:
+            fail(problem)
+    if report is not None and (problem := output_problem(report)) is not None:
+        fail(f"--report : {problem}")
+    org_kind = None
+    if kind is not None:
+        from loaders.generic_csv import parse_kind
+
+        if (org_kind := parse_kind(kind)) is None:
+            fail(f"--kind : type inconnu « {kind} » (ACI, EI, AI, ETTI, EITI, GEIQ, EA, Entreprise…)")
+    request = LoadRequest(
+        source, path, data_dir=data, mapping=mapping, dataset=dataset, synthetic=synthetic, kind=org_kind
+    )
+    graph = open_graph(store, neo4j, create=True)
     try:
         reports = load_request(graph, request)
-    except (LoaderError, StoreError, FileNotFoundError) as e:
-        _fail(str(e))
+    except LoadAborted as e:
+        _report_issues(e.reports, report)
+        if e.reports:
+            print_summary(e.reports)
+        fail(str(e))
+    except StoreError as e:
+        fail(str(e))
     finally:
         graph.close()
+    _report_issues(reports, report)
+    print_closed(reports)
+    print_summary(reports)
+
+
+def _report_issues(reports: list[LoadReport], report: Path | None) -> None:
+    """The rejected and unresolved rows: a few on the console, all in the report file."""
+    from api.load_report import print_issues, write_issues
+    from loaders.report import issues
+
     found = issues(reports)
-    print_issues(found)
+    print_issues(found, report=report)
     if report is not None:
         written = write_issues(report, found)
         typer.echo(f"rapport : {written} lignes dans {report}", err=True)
-    print_summary(reports)
 
 
 @app.command()
@@ -161,7 +153,7 @@ def generate(
     from loaders.synthetic import national as national_preset
 
     if national == (departement is not None):
-        _fail("choisir soit --departement CODE, soit --national")
+        fail("choisir soit --departement CODE, soit --national")
     preset = national_preset() if national else departement_preset(str(departement))
     manifest = generate_territory(preset, out, seed=seed)
     typer.echo(f"{len(manifest.files)} fichiers synthétiques écrits dans {out} (graine {seed})")
@@ -172,7 +164,7 @@ def generate(
 @app.command()
 def stats(store: StoreOption = DEFAULT_STORE, neo4j: Neo4jOption = None) -> None:
     """Compter les nœuds par type et les relations par type."""
-    graph = _open_graph(store, neo4j)
+    graph = open_graph(store, neo4j)
     try:
         counts = graph.counts()
     finally:
@@ -187,7 +179,7 @@ def validate(store: StoreOption = DEFAULT_STORE) -> None:
     """Vérifier le graphe avec les formes SHACL du projet ; code de sortie 1 s'il ne s'y conforme pas."""
     from graph.validation import validate as validate_graph
 
-    with _open(store) as s:
+    with open_store(store) as s:
         result = validate_graph(s)
     for violation in result.violations:
         typer.echo(violation.message)
@@ -204,9 +196,12 @@ def export(
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Exporter le graphe (Turtle, JSON-LD, N-Triples, GraphML, GEXF)."""
+    from api.cli_paths import output_problem
     from graph.interchange import export as export_store
 
-    with _open(store) as s:
+    if (problem := output_problem(out)) is not None:
+        fail(problem)
+    with open_store(store) as s:
         written = export_store(s, out, fmt.value)
     typer.echo(f"écrit : {written}")
 
@@ -229,7 +224,7 @@ def demo(
     for previous in (out / "store", out / "synthetique-aube"):
         if previous.exists():
             shutil.rmtree(previous)
-    with _open(out / "store") as s:
+    with open_store(out / "store", create=True) as s:
         build_demo(s, out / "synthetique-aube", data_dir=data)
         counts = s.counts()
         datasets = s.datasets()
@@ -260,6 +255,7 @@ DEMO_FOCUS = "org:34267885100045-aci"  # Boutique Boulot, ACI in Troyes, member 
 register_web(app)
 register_partners(app)
 register_analysis(app)
+register_datasets(app)
 
 from api import cli_console  # noqa: E402 - registers on the app defined above
 

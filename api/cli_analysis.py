@@ -32,7 +32,7 @@ def render_tables(tables: dict[str, Table], fmt: OutputFormat) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    from api.cli import DEFAULT_STORE, Neo4jOption, StoreOption, _fail, _open_graph
+    from api.cli_options import DEFAULT_STORE, Neo4jOption, StoreOption, fail, open_graph
 
     FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Format de sortie.")]
 
@@ -52,11 +52,11 @@ def register(app: typer.Typer) -> None:
         from graph.analytic import analytic_projection
         from queries.club import club_view
 
-        graph = _open_graph(store, neo4j)
+        graph = open_graph(store, neo4j)
         try:
             view = club_view(analytic_projection(graph), club_id, limit=limit)
         except (KeyError, ValueError) as e:
-            _fail(str(e).strip("'\""))
+            fail(str(e).strip("'\""))
             return
         finally:
             graph.close()
@@ -93,11 +93,11 @@ def register(app: typer.Typer) -> None:
         from graph.analytic import analytic_projection
         from queries.territory import territory_view
 
-        graph = _open_graph(store, neo4j)
+        graph = open_graph(store, neo4j)
         try:
             view = territory_view(analytic_projection(graph), territory, blank_km=km, limit=limit)
         except KeyError as e:
-            _fail(str(e).strip("'\""))
+            fail(str(e).strip("'\""))
             return
         finally:
             graph.close()
@@ -128,9 +128,9 @@ def register(app: typer.Typer) -> None:
         try:
             when = date.fromisoformat(on) if on else date.today()
         except ValueError:
-            _fail(f"date invalide : {on!r} (attendu AAAA-MM-JJ)")
+            fail(f"date invalide : {on!r} (attendu AAAA-MM-JJ)")
             return
-        graph = _open_graph(store, neo4j)
+        graph = open_graph(store, neo4j)
         try:
             ag = analytic_projection(graph)
             table = network_metrics(ag)

@@ -35,13 +35,13 @@ def _query_text(argument: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        _fail(f"fichier de requête introuvable : {path}")
+        fail(f"fichier de requête introuvable : {path}")
     except (OSError, UnicodeDecodeError) as e:
-        _fail(f"fichier de requête illisible : {path} ({e.__class__.__name__})")
+        fail(f"fichier de requête illisible : {path} ({e.__class__.__name__})")
     raise AssertionError  # unreachable: _fail exits
 
 
-def _fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = 1) -> None:
     typer.secho(f"erreur : {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=code)
 
@@ -52,7 +52,7 @@ def _show(table: Table, fmt: OutputFormat, truncated: bool) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    from api.cli import DEFAULT_STORE, SETTINGS, StoreOption, _open
+    from api.cli_options import DEFAULT_STORE, SETTINGS, StoreOption, open_store
 
     @app.command()
     def sparql(
@@ -79,14 +79,14 @@ def register(app: typer.Typer) -> None:
             check_bounds(timeout_s=timeout, limit=limit)
             prepared = prepare(_query_text(query), dict(parse_param(item) for item in param or []))
         except SparqlError as e:
-            _fail(str(e))
-        with _open(store) as s:
+            fail(str(e))
+        with open_store(store) as s:
             try:
                 result = run_sparql(s, prepared, timeout_s=timeout, limit=limit)
             except SparqlError as e:
-                _fail(str(e))
+                fail(str(e))
             except KeyboardInterrupt:
-                _fail("requête interrompue (Ctrl-C)", code=_INTERRUPTED)
+                fail("requête interrompue (Ctrl-C)", code=_INTERRUPTED)
         _show(result.table(), fmt, result.truncated)
 
     @app.command()
@@ -113,7 +113,7 @@ def register(app: typer.Typer) -> None:
             text = _query_text(query)
             check_read_only(text)
         except CypherError as e:
-            _fail(str(e))
+            fail(str(e))
         params = _cypher_params(param or [])
         try:
             driver = connect(neo4j, SETTINGS.neo4j_auth)
@@ -122,9 +122,9 @@ def register(app: typer.Typer) -> None:
             finally:
                 driver.close()
         except StoreError as e:
-            _fail(str(e))
+            fail(str(e))
         except KeyboardInterrupt:
-            _fail("requête interrompue (Ctrl-C)", code=_INTERRUPTED)
+            fail("requête interrompue (Ctrl-C)", code=_INTERRUPTED)
         _show(Table(result.columns, result.rows), fmt, result.truncated)
 
 
@@ -134,7 +134,7 @@ def _cypher_params(items: list[str]) -> dict[str, object]:
     for item in items:
         name, sep, raw = item.partition("=")
         if not sep or not name:
-            _fail(f"--param {item!r} : attendu NOM=valeur")
+            fail(f"--param {item!r} : attendu NOM=valeur")
         try:
             params[name] = json.loads(raw)
         except json.JSONDecodeError:

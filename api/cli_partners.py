@@ -38,7 +38,7 @@ def _csv(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    from api.cli import DEFAULT_STORE, Neo4jOption, StoreOption, _fail, _open_graph
+    from api.cli_options import DEFAULT_STORE, Neo4jOption, StoreOption, fail, open_graph
 
     FormatOption = Annotated[
         OutputFormat, typer.Option("--format", help="Présentation : table, json ou csv.")
@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         from queries.org_network import org_network
         from queries.partners import partner_index
 
-        graph = _open_graph(store, neo4j)
+        graph = open_graph(store, neo4j)
         return graph, partner_index(org_network(graph))
 
     def _actor(index: Any, text: str) -> str:
@@ -59,9 +59,9 @@ def register(app: typer.Typer) -> None:
         except AmbiguousActor as e:
             lines = [f"{text} est ambigu ; préciser l'identifiant ou le SIRET :"]
             lines += [f"  {node_id}  {name} ({kind})" for node_id, name, kind in e.matches]
-            _fail("\n".join(lines))
+            fail("\n".join(lines))
         except UnknownActor as e:
-            _fail(str(e))
+            fail(str(e))
         raise AssertionError  # unreachable: _fail exits
 
     def _place_names(graph: Any, ids: set[str]) -> dict[str, str]:
@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
         try:
             objective = Objective(objectif)
         except ValueError:
-            _fail(f"objectif inconnu : {objectif} (choisir parmi {', '.join(o.value for o in Objective)})")
+            fail(f"objectif inconnu : {objectif} (choisir parmi {', '.join(o.value for o in Objective)})")
         graph, index = _network(store, neo4j)
         try:
             actor = _actor(index, acteur)
@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
                     kinds=types or None, limit=limite,
                 )  # fmt: skip
             except ValueError as e:
-                _fail(str(e))
+                fail(str(e))
             places = _place_names(graph, {c.commune for c in found if c.commune})
         finally:
             graph.close()
@@ -191,7 +191,7 @@ def register(app: typer.Typer) -> None:
         try:
             paths = find(index, source, target, max_hops=sauts, limit=limite)
         except ValueError as e:
-            _fail(str(e))
+            fail(str(e))
         if fmt is OutputFormat.JSON:
             typer.echo(json.dumps([
                 {"chemin": list(p.path), "noms": list(p.names), "liens": p.hops, "solidite": p.strength,
@@ -248,14 +248,14 @@ def register(app: typer.Typer) -> None:
         from queries.partners import COMPANY, INCLUSIVE
 
         if lieu is None and territoire is None:
-            _fail("donner --lieu (avec --rayon) ou --territoire")
+            fail("donner --lieu (avec --rayon) ou --territoire")
         graph, index = _network(store, neo4j)
         try:
             latitude = longitude = None
             if lieu is not None:
                 place = graph.node(lieu)
                 if place is None or place.props.get("latitude") is None:
-                    _fail(f"lieu inconnu ou sans coordonnées : {lieu}")
+                    fail(f"lieu inconnu ou sans coordonnées : {lieu}")
                 assert place is not None
                 latitude, longitude = float(place.props["latitude"]), float(place.props["longitude"])
         finally:
@@ -268,7 +268,7 @@ def register(app: typer.Typer) -> None:
                 kinds=INCLUSIVE | COMPANY if entreprises else INCLUSIVE, max_size=taille, limit=limite,
             )  # fmt: skip
         except ValueError as e:
-            _fail(str(e))
+            fail(str(e))
         if fmt is OutputFormat.JSON:
             typer.echo(json.dumps([
                 {"membres": list(g.members), "noms": list(g.names), "score": g.score,

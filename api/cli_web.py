@@ -13,7 +13,7 @@ __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
-    from api.cli import DEFAULT_STORE, Neo4jOption, StoreOption, _fail, _open
+    from api.cli_options import DEFAULT_STORE, Neo4jOption, StoreOption, fail, open_store
 
     @app.command()
     def serve(
@@ -29,14 +29,14 @@ def register(app: typer.Typer) -> None:
         from api.web.app import create_app
 
         if not Path(store).exists():
-            _fail(f"aucun magasin dans {store} : lancer d'abord « maillage load » ou « maillage demo »")
+            fail(f"aucun magasin dans {store} : lancer d'abord « maillage load » ou « maillage demo »")
         driver = None
         if neo4j is not None:
             from graph.neo4j_store import connect, settings_from_env
 
             _, auth = settings_from_env()
             driver = connect(neo4j, auth)
-        graph = _open(store)
+        graph = open_store(store)
         try:
             typer.echo(f"explorateur : http://{host}:{port}/  (API : http://{host}:{port}/api/v1/docs)")
             web = create_app(graph, neo4j=driver)

@@ -13,9 +13,11 @@ from typing import IO, Final
 from graph.model import LoadReport
 from loaders.report import Issue
 
-__all__ = ["print_issues", "print_summary", "summary_table", "write_issues"]
+__all__ = ["print_closed", "print_issues", "print_summary", "summary_table", "write_issues"]
 
 _FIELDS: Final = ("loader", "status", "file", "line", "field", "reason")
+SHOWN_ISSUES: Final = 20  # console lines a status, at most: the report file has them all
+LINE_WIDTH: Final = 200
 
 
 def write_issues(path: Path, found: Iterable[Issue]) -> int:
@@ -44,17 +46,47 @@ def write_issues(path: Path, found: Iterable[Issue]) -> int:
     return len(records)
 
 
-def print_issues(found: Iterable[Issue], *, stream: IO[str] | None = None) -> None:
+def print_issues(
+    found: Iterable[Issue],
+    *,
+    stream: IO[str] | None = None,
+    shown: int = SHOWN_ISSUES,
+    report: Path | None = None,
+) -> None:
     """The rejected rows, then the unresolved ones, one line each:
-    `file:line: field: reason`, under a heading with their count."""
+    `file:line: field: reason` (cut to `LINE_WIDTH` characters), under a heading with
+    their count; past `shown` lines of a status, one line says how many more there are
+    and where the whole list is (`report`, or the option that writes it)."""
     out = stream if stream is not None else sys.stderr
     issues = list(found)
     for status in ("rejected", "unresolved"):
         lines = [i for i in issues if i.status == status]
-        if lines:
-            print(f"{_STATUS[status]} ({len(lines):,}) :", file=out)
-            for issue in lines:
-                print(issue, file=out)
+        if not lines:
+            continue
+        print(f"{_STATUS[status]} ({len(lines):,}) :", file=out)
+        for issue in lines[:shown]:
+            print(_cut(str(issue)), file=out)
+        if len(lines) > shown:
+            where = f"liste complète dans {report}" if report is not None else "liste complète avec --report"
+            print(f"… et {len(lines) - shown:,} autres ({where})", file=out)
+
+
+def print_closed(reports: Iterable[LoadReport], *, stream: IO[str] | None = None) -> None:
+    """One line a dataset whose update end-dated organisations absent from the newer list."""
+    out = stream if stream is not None else sys.stderr
+    for report in reports:
+        if report.closed:
+            closed = f"{report.closed:,} organisations absentes de la nouvelle liste, fermées"
+            print(f"{report.source} : {closed}", file=out)
+
+
+def _cut(line: str) -> str:
+    """A console line no longer than `LINE_WIDTH` (a binary file's garbage stays short).
+
+    >>> _cut("x" * 300)[-12:], len(_cut("x" * 300))
+    ('x… (coupé)', 210)
+    """
+    return line if len(line) <= LINE_WIDTH else f"{line[:LINE_WIDTH]}… (coupé)"
 
 
 _STATUS: Final = {"rejected": "rejetées", "unresolved": "non résolues"}

@@ -3,6 +3,7 @@ against baselines measured in the same run; and how fast it answers.
 
     python -m bench.recommend_eval GENERATED_DIR [GENERATED_DIR ...] [--json OUT]
     python -m bench.recommend_eval --latency GENERATED_DIR [--queries 200] [--json OUT]
+    python -m bench.recommend_eval --decp [--hide 0.2] [--seed S] [--json OUT]
 
 Each GENERATED_DIR is the output of `maillage generate` (a département or the national
 preset). The graph is built in memory from the loaders' batches (the real frame of the
@@ -20,6 +21,15 @@ broken by one random order shared by every method. For reference only, the gener
 own rule ranks the same candidates (`oracle_regle_du_generateur`): the ceiling of the
 task, read here from `ground_truth.json` after the recommender has ranked.
 
+Real held-out co-contracting (`--decp`). The real sources of `load reel` (structures,
+SIRENE, jobs, networks, public procurement) are read in memory; a fraction `--hide` of
+the contracts with two holders or more is hidden — their `HOLDS` and
+`CO_CONTRACTOR_OF` ties removed, so neither the co-contracting edge nor the shared
+contract is left — and for each holder of a hidden contract, the recommender ranks every
+holder-like organisation (companies, associations, inclusive employers) for
+`cotraitance`; the other holders of the hidden contract are the relevant ones. Same
+metrics and baselines as above.
+
 Latency. After the network and the index are built, `partner_candidates` with reasons
 (limit 20, radius 30 km) for random SIAE and objectives: p50, p95, max in ms.
 """
@@ -32,17 +42,18 @@ import math
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
 
-from graph.kinds import PartnershipType
+from graph.kinds import OrgKind, PartnershipType, RelKind
 from graph.model import Batch, Subgraph
 from graph.projection import to_networkx
 from loaders.formats import KnownNodes
+from loaders.real import real_sources
 from loaders.real_frame import real_outputs
 from loaders.synthetic.loading import synthetic_outputs
 from loaders.synthetic.territory import Manifest
@@ -50,6 +61,7 @@ from queries.linkpred import INDICES
 from queries.org_network import OrgNetwork, network_from_networkx
 from queries.partners import (
     COMPANY,
+    INCLUSIVE,
     Objective,
     PartnerIndex,
     candidate_pool,
@@ -79,10 +91,16 @@ def batches_of(generated: Path) -> Iterator[Batch]:
 
 def network_of(generated: Path) -> OrgNetwork:
     """The organisation network of a generated territory, built in memory."""
+    return network_from_batches(batches_of(generated))
+
+
+def network_from_batches(batches: Iterable[Batch], *, hidden: Collection[str] = ()) -> OrgNetwork:
+    """The organisation network of batches written in order, in memory; the `HOLDS` and
+    `CO_CONTRACTOR_OF` ties of the `hidden` contracts are left out."""
     nodes: dict[str, Any] = {}
     edges: dict[tuple[str, str, str, str], Any] = {}
     synthetic: set[str] = set()
-    for batch in batches_of(generated):
+    for batch in batches:
         source = batch.provenance.source
         if batch.provenance.synthetic:
             synthetic.add(source)
@@ -92,11 +110,44 @@ def network_of(generated: Path) -> OrgNetwork:
             props = {**(held.props if held else {}), **node.props}
             nodes[node.id] = type(node)(node.id, node.kind, node.name, props, sources)
         for edge in batch.edges:
+            if hidden and _hides(edge, hidden):
+                continue
             held_edge = edges.get(edge.ident)
             sources = (*held_edge.sources, source) if held_edge is not None else (source,)
             edges[edge.ident] = type(edge)(edge.source, edge.rel, edge.target, edge.attrs, edge.key, sources)
     G = to_networkx(Subgraph(tuple(nodes.values()), tuple(e for e in edges.values() if e.target in nodes)))
     return network_from_networkx(G, synthetic_sources=synthetic)
+
+
+def _hides(edge: Any, hidden: Collection[str]) -> bool:
+    return (edge.rel is RelKind.HOLDS and edge.target in hidden) or (
+        edge.rel is RelKind.CO_CONTRACTOR_OF and edge.key in hidden
+    )
+
+
+HOLDER_KINDS: Final = COMPANY | INCLUSIVE | {OrgKind.ASSOCIATION.value}
+
+
+def decp_held_out(
+    *, fraction: float = 0.2, seed: int = 0, data_dir: Path | None = None
+) -> tuple[OrgNetwork, list[dict[str, str]], dict[str, int]]:
+    """The real network with a fraction of the multi-holder contracts hidden, the hidden
+    co-contracting pairs (both directions, as `evaluate` reads them) and counts."""
+    outputs = [output.batch for output in real_sources(data_dir)]
+    holders: dict[str, set[str]] = defaultdict(set)
+    for batch in outputs:
+        for edge in batch.edges:
+            if edge.rel is RelKind.HOLDS:
+                holders[edge.target].add(edge.source)
+    multi = sorted(c for c, hs in holders.items() if len(hs) > 1)
+    rng = np.random.default_rng(seed)
+    size = round(fraction * len(multi))
+    hidden = set(rng.choice(multi, size=size, replace=False).tolist()) if size else set()
+    pairs = sorted({(a, b) for c in hidden for a in holders[c] for b in holders[c] if a != b})
+    rows = [{"from": a, "to": b, "subtype": PartnershipType.COTRAITANCE.value} for a, b in pairs]
+    counts = {"contracts": len(holders), "multi_holder": len(multi), "hidden": len(hidden),
+              "pairs": len(pairs)}  # fmt: skip
+    return network_from_batches(outputs, hidden=hidden), rows, counts
 
 
 def ranking_metrics(ranked: Sequence[int], relevant: set[int]) -> tuple[float, float, float]:
@@ -185,6 +236,7 @@ def evaluate(
     *,
     seed: int = 0,
     rule: Mapping[str, Any] | None = None,
+    kinds: Collection[str] = COMPANY,
 ) -> dict[str, Any]:
     """The metrics of every method over the held-out partnerships (see the module docstring);
     with the generator's `rule`, its oracle too (a ceiling, for reference)."""
@@ -200,7 +252,7 @@ def evaluate(
     tiebreak = np.random.default_rng(seed).permutation(len(network.ids))
     sums: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for (actor, objective), partners in sorted(queries.items()):
-        s, candidates, distance = candidate_pool(index, actor, objective, kinds=COMPANY)
+        s, candidates, distance = candidate_pool(index, actor, objective, kinds=kinds)
         relevant = {network.index[p] for p in partners} & set(candidates.tolist())
         if not relevant:
             continue  # the held-out partner is already tied to the structure by another partnership
@@ -275,13 +327,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.recommend_eval", description=__doc__.split("\n\n")[0]
     )
-    parser.add_argument("generated", type=Path, nargs="+", help="directories written by `maillage generate`")
+    parser.add_argument("generated", type=Path, nargs="*", help="directories written by `maillage generate`")
+    parser.add_argument("--decp", action="store_true", help="evaluate on real held-out co-contracting (DECP)")
+    parser.add_argument("--hide", type=float, default=0.2, help="fraction of multi-holder contracts hidden")
     parser.add_argument("--latency", action="store_true", help="measure answer times instead of quality")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     results: dict[str, Any] = {}
+    if args.decp:
+        started = time.perf_counter()
+        network, rows, counts = decp_held_out(fraction=args.hide, seed=args.seed)
+        sys.stderr.write(f"DECP: network built in {time.perf_counter() - started:.1f} s, {counts}\n")
+        results["decp-cotraitance"] = evaluate(network, rows, seed=args.seed, kinds=HOLDER_KINDS)
     for generated in args.generated:
         started = time.perf_counter()
         network = network_of(generated)

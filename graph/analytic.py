@@ -43,7 +43,12 @@ Facets (per vertex, aligned with ``ids``; None or ``()`` when unknown)
     the ROME jobs it offers and the Marché de l'inclusion sectors it sells in
     (sorted tuples of ids);
 ``synthetic``
-    True when only synthetic datasets state the organisation.
+    True when only synthetic datasets state the organisation;
+``marches``, ``achats``
+    the public contracts (`CodeKind.MARCHE_PUBLIC`) it holds (``HOLDS``) and those it
+    awarded as a buyer (``AWARDED_BY``): sorted tuples of (contract id, CPV division id
+    or ``""``, datasets stating the tie). Contracts are not vertices; co-holders are
+    tied by ``CO_CONTRACTOR_OF`` edges.
 
 Territory
 ---------
@@ -67,7 +72,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import Any, Final, NamedTuple, cast
 
@@ -116,6 +120,8 @@ FACETS: Final = (
     "rome",
     "secteurs",
     "synthetic",
+    "marches",
+    "achats",
 )
 
 _ORG_KINDS: Final = frozenset(k.value for k in OrgKind)
@@ -131,7 +137,7 @@ _LEVEL_FACETS: Final = {
     "region": PlaceKind.REGION.value,
 }
 _PROPS: Final = ("latitude", "longitude", "siret", "size_band")
-_CACHE_VERSION: Final = 3
+_CACHE_VERSION: Final = 4
 
 
 class Place(NamedTuple):
@@ -554,7 +560,7 @@ RETURN n.id AS id, n.kind AS kind, n.name AS name, n.sources AS sources,
 """
 _NEO4J_EDGES: Final = """
 MATCH (s:Node)-[r]->(t:Node)
-WHERE s:Organisation OR (s:Place AND t:Place)
+WHERE s:Organisation OR (s:Place AND t:Place) OR s:MarchePublic
 RETURN s.id AS source, type(r) AS rel, t.id AS target, r.key AS key, r.qualified AS qualified,
        r.sources AS sources
 """
@@ -602,9 +608,18 @@ def _assemble(bulk: _Bulk, state: str) -> AnalyticGraph:
         RelKind.SELLS_IN.value: defaultdict(list),
         RelKind.OFFERS_JOB.value: defaultdict(list),
     }
-    network = [e for e in bulk.edges if e[1] in _LENS_REL_VALUES and e[0] in index and e[2] in index]
-    facet_edges = [(s, rel, t) for s, rel, t, _ in bulk.edges if rel not in _LENS_REL_VALUES]
-    for s, rel, t in chain(facet_edges, bulk.facet_edges):
+    network: list[tuple[str, str, str, str]] = []
+    contracts: list[tuple[str, str, str]] = []  # HOLDS, AWARDED_BY, IN_CPV: the contract facets
+    facet_edges = list(bulk.facet_edges)
+    for s, rel, t, key in bulk.edges:
+        if rel in _LENS_REL_VALUES:
+            if s in index and t in index:
+                network.append((s, rel, t, key))
+            elif rel in _CONTRACT_RELS:
+                contracts.append((s, rel, t))
+        else:
+            facet_edges.append((s, rel, t))
+    for s, rel, t in facet_edges:
         if s in index:
             if rel == RelKind.LOCATED_IN.value:
                 if kinds.get(t) in _PLACE_KINDS:
@@ -617,7 +632,7 @@ def _assemble(bulk: _Bulk, state: str) -> AnalyticGraph:
     closure = _Closure(parents)
     n = len(ids)
     facets: dict[str, list[Any]] = {name: [None] * n for name in FACETS}
-    for name in ("places", "rome", "secteurs"):
+    for name in ("places", "rome", "secteurs", "marches", "achats"):
         facets[name] = [()] * n
     sells = targets[RelKind.SELLS_IN.value]
     offers = targets[RelKind.OFFERS_JOB.value]
@@ -664,6 +679,7 @@ def _assemble(bulk: _Bulk, state: str) -> AnalyticGraph:
             flag = synthetic[cited] = bool(cited) and all(s in bulk.synthetic_sources for s in cited)
         synthetic_col[v] = flag
 
+    _contract_facets(contracts, index, bulk.edge_sources, facets)
     G = ig.Graph(n=n, directed=True)
     G.vs["name"] = list(ids)
     G.vs["kind"] = [kinds[i] for i in ids]
@@ -687,6 +703,33 @@ def _assemble(bulk: _Bulk, state: str) -> AnalyticGraph:
     }
     codes = {c: bulk.names.get(c, "") for c, k in kinds.items() if k in _CODE_KINDS}
     return AnalyticGraph(ids, index, G, facets, state, places=table, codes=codes)
+
+
+_CONTRACT_RELS: Final = frozenset({RelKind.HOLDS.value, RelKind.AWARDED_BY.value, RelKind.IN_CPV.value})
+
+
+def _contract_facets(
+    contracts: Sequence[tuple[str, str, str]],
+    index: Mapping[str, int],
+    edge_sources: Mapping[tuple[str, str, str], tuple[str, ...]],
+    facets: dict[str, list[Any]],
+) -> None:
+    """Fill the ``marches`` (held) and ``achats`` (awarded) facets."""
+    division: dict[str, str] = {}
+    for s, rel, t in contracts:
+        if rel == RelKind.IN_CPV.value:
+            division[s] = min(division.get(s, t), t)
+    held: dict[int, set[tuple[str, str, tuple[str, ...]]]] = defaultdict(set)
+    awarded: dict[int, set[tuple[str, str, tuple[str, ...]]]] = defaultdict(set)
+    for s, rel, t in contracts:
+        if rel == RelKind.HOLDS.value and s in index:
+            held[index[s]].add((t, division.get(t, ""), edge_sources.get((s, rel, t), ())))
+        elif rel == RelKind.AWARDED_BY.value and t in index:
+            awarded[index[t]].add((s, division.get(s, ""), edge_sources.get((s, rel, t), ())))
+    for name, found in (("marches", held), ("achats", awarded)):
+        column = facets[name]
+        for v, items in found.items():
+            column[v] = tuple(sorted(items))
 
 
 class _Closure:

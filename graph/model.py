@@ -104,6 +104,7 @@ class LoadReport:
     rows_in: int = 0
     merged: int = 0
     seconds: float = 0.0
+    closed: int = 0  # organisations of the dataset end-dated: absent from a newer list
 
     @property
     def loaded(self) -> int:

@@ -65,6 +65,16 @@ MERGE (d:Dataset {source: $source})
 SET d.date = $date, d.synthetic = $synthetic, d.title = $title
 """
 
+# Removing a dataset: its relations and nodes with their ledgers, and its Dataset node.
+DATASET_EDGE_LEDGERS: Final = """
+MATCH ()-[r]->() WHERE $source IN r.sources
+RETURN elementId(r) AS element_id, r.key AS key, r.by_source AS by_source
+"""
+
+DETACH_DELETE_NODES: Final = "UNWIND $ids AS id MATCH (n:Node {id: id}) DETACH DELETE n"
+
+DELETE_DATASET: Final = "MATCH (d:Dataset {source: $source}) DELETE d"
+
 READ_NODE: Final = "MATCH (n:Node {id: $id}) RETURN n.id AS id, n.by_source AS by_source"
 
 READ_ALL_NODES: Final = "MATCH (n:Node) RETURN n.id AS id, n.by_source AS by_source"

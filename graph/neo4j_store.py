@@ -66,8 +66,11 @@ from graph.neo4j_cypher import (
     CLEAR,
     COUNT_EDGES,
     COUNT_NODES,
+    DATASET_EDGE_LEDGERS,
     DATASET_SEEN,
+    DELETE_DATASET,
     DELETE_EDGES_BY_ELEMENT_ID,
+    DETACH_DELETE_NODES,
     EDGE_LOOKUP,
     EXISTING_IDS,
     NODE_LEDGERS,
@@ -445,6 +448,52 @@ class Neo4jStore:
                         f"{edge.source} → {edge.target} names {end}, "
                         "which is neither in the batch nor in the store"
                     )
+
+    def remove_dataset(self, source: str) -> int:
+        """Remove a dataset in one transaction: its entry in every ledger, the nodes and
+        relations no other dataset states, and its ``Dataset`` node. Returns the number
+        of nodes and relations it touched (0 for an unknown dataset)."""
+        self.ensure_schema()
+        with self._errors(f"removing {source}"), self._session() as session:
+            return session.execute_write(self._remove_dataset, source)
+
+    def _remove_dataset(self, tx: ManagedTransaction, source: str) -> int:
+        if tx.run(DATASET_SEEN, source=source).single() is None:
+            return 0
+        edges = list(tx.run(DATASET_EDGE_LEDGERS, source=source))
+        nodes = list(tx.run(READ_DATASET_NODES, source=source))
+        updated_edges: list[dict[str, Any]] = []
+        withdrawn: list[str] = []
+        for record in edges:
+            edge = EdgeState.parse(record["by_source"])
+            del edge.by_source[source]
+            if edge.by_source:
+                updated_edges.append(
+                    {"element_id": record["element_id"], "props": edge.properties(record["key"] or "")}
+                )
+            else:
+                withdrawn.append(record["element_id"])
+        self._run_chunks(tx, UPDATE_EDGES_BY_ELEMENT_ID, updated_edges)
+        for chunk in _chunks(withdrawn, self.chunk_size):
+            tx.run(DELETE_EDGES_BY_ELEMENT_ID, ids=list(chunk)).consume()
+        updated_nodes: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        gone: list[str] = []
+        for record in nodes:
+            state = NodeState.parse(record["by_source"])
+            before = state.labels()
+            del state.by_source[source]
+            if not state.by_source:
+                gone.append(record["id"])
+                continue
+            stale = tuple(sorted(before - state.labels()))
+            updated_nodes[stale].append({"id": record["id"], "props": state.properties(record["id"])})
+        for stale, rows in sorted(updated_nodes.items()):
+            self._run_chunks(tx, update_nodes((), stale), rows)
+        for chunk in _chunks(gone, self.chunk_size):
+            tx.run(DETACH_DELETE_NODES, ids=list(chunk)).consume()
+        tx.run(DELETE_DATASET, source=source).consume()
+        tx.run(WRITE_STATE, token=uuid.uuid4().hex).consume()
+        return len(edges) + len(nodes)
 
     def clear(self) -> None:
         """Delete every node and relationship (constraints and indexes stay)."""

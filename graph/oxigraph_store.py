@@ -231,6 +231,7 @@ class OxigraphStore:
             return 0
         _, merged_out = self._merged_changes(graph, [], stale)
         self._store.update(_delete_insert(stale + merged_out, []))
+        self._bump_state()
         return len(stale)
 
     def clear(self) -> None:

@@ -14,6 +14,12 @@ API read them from here (an option given on the command line wins over both):
 | `connect_timeout_s` | `MAILLAGE_CONNECT_TIMEOUT`      | 10 s                             |
 | `query_timeout_s`   | `MAILLAGE_QUERY_TIMEOUT`        | 30 s                             |
 | `row_limit`         | `MAILLAGE_ROW_LIMIT`            | 1000 rows                        |
+| `max_rejected`      | `MAILLAGE_MAX_REJECTED`         | 100 rows                         |
+| `max_rejected_share`| `MAILLAGE_MAX_REJECTED_SHARE`   | 0.5 (half of a file's rows)      |
+
+The error ceiling: a load stops before writing anything when one of its files has
+more than `max_rejected` rejected rows that are also more than `max_rejected_share`
+of its rows (a file that is mostly garbage).
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from typing import Final
 __all__ = [
     "DEFAULT_CONNECT_TIMEOUT_S",
     "DEFAULT_DATA_DIR",
+    "DEFAULT_MAX_REJECTED",
+    "DEFAULT_MAX_REJECTED_SHARE",
     "DEFAULT_NEO4J_URI",
     "DEFAULT_QUERY_TIMEOUT_S",
     "DEFAULT_ROW_LIMIT",
@@ -43,6 +51,8 @@ DEFAULT_NEO4J_USER: Final = "neo4j"
 DEFAULT_CONNECT_TIMEOUT_S: Final = 10.0
 DEFAULT_QUERY_TIMEOUT_S: Final = 30.0
 DEFAULT_ROW_LIMIT: Final = 1000
+DEFAULT_MAX_REJECTED: Final = 100
+DEFAULT_MAX_REJECTED_SHARE: Final = 0.5
 
 
 class SettingsError(ValueError):
@@ -59,6 +69,8 @@ class Settings:
     connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S
     query_timeout_s: float = DEFAULT_QUERY_TIMEOUT_S
     row_limit: int = DEFAULT_ROW_LIMIT
+    max_rejected: int = DEFAULT_MAX_REJECTED
+    max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE
 
     @property
     def neo4j_auth(self) -> tuple[str, str] | None:
@@ -90,13 +102,16 @@ class Settings:
             try:
                 return default if raw is None else float(raw)
             except ValueError:
-                raise SettingsError(f"{name}={raw!r}: a number of seconds is expected") from None
+                raise SettingsError(f"{name}={raw!r}: a number is expected") from None
 
-        raw_limit = get("MAILLAGE_ROW_LIMIT")
-        try:
-            row_limit = DEFAULT_ROW_LIMIT if raw_limit is None else int(raw_limit)
-        except ValueError:
-            raise SettingsError(f"MAILLAGE_ROW_LIMIT={raw_limit!r}: a whole number is expected") from None
+        def whole(name: str, default: int) -> int:
+            raw = get(name)
+            try:
+                return default if raw is None else int(raw)
+            except ValueError:
+                raise SettingsError(f"{name}={raw!r}: a whole number is expected") from None
+
+        row_limit = whole("MAILLAGE_ROW_LIMIT", DEFAULT_ROW_LIMIT)
         store, data = get("MAILLAGE_STORE"), get("MAILLAGE_DATA")
         return cls(
             store=Path(store) if store else DEFAULT_STORE,
@@ -107,6 +122,8 @@ class Settings:
             connect_timeout_s=number("MAILLAGE_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT_S),
             query_timeout_s=number("MAILLAGE_QUERY_TIMEOUT", DEFAULT_QUERY_TIMEOUT_S),
             row_limit=row_limit,
+            max_rejected=whole("MAILLAGE_MAX_REJECTED", DEFAULT_MAX_REJECTED),
+            max_rejected_share=number("MAILLAGE_MAX_REJECTED_SHARE", DEFAULT_MAX_REJECTED_SHARE),
         )
 
 

@@ -44,6 +44,12 @@ class GraphStore(Protocol):
         """Every dataset written, by source: its date, synthetic flag and title."""
         ...
 
+    def remove_dataset(self, source: str) -> int:
+        """Remove a dataset atomically: what it states, and the nodes and relations no
+        other dataset states. Returns how much it removed in the backend's unit (quads,
+        or nodes and relations); 0 when the store holds no such dataset."""
+        ...
+
     def node(self, node_id: str) -> Node | None: ...
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from graph.ids import slugify
+from graph.kinds import OrgKind
 from graph.model import Provenance
 from loaders.base import LoaderOutput
 from loaders.formats import (
@@ -52,10 +53,12 @@ def read_user_file(
     mapping: str | None = None,
     data_dir: Path | None = None,
     communes: CommuneIndex | None = None,
+    kind: OrgKind | None = None,
 ) -> LoaderOutput:
     """Parse, normalise and validate `path`; organisations it names must be `known`
     (`KnownNodes.of_store`). An organisations file resolves its communes in
-    `communes`, by default read from `data_dir`."""
+    `communes`, by default read from `data_dir`; its rows are of `kind` unless a
+    `kind` column says otherwise (by default, companies)."""
     if fmt is FileFormat.ORGANISATIONS:
         geo = (data_dir or SHARED_DATA) / "geo"
         return load_organisations(
@@ -63,6 +66,7 @@ def read_user_file(
             mapping=mapping or "name=name,siret=siret,code_insee=code_insee",
             provenance=provenance,
             communes=communes or commune_index(geo / "communes.json", geo / "communes_centroides.csv"),
+            default_kind=kind or OrgKind.ENTREPRISE,
         )
     readers = {
         FileFormat.CLUBS: load_club_members,

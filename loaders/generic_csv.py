@@ -14,9 +14,14 @@ form of the command line (`name=Raison sociale,siret=SIRET`). Fields:
 | kind | an `OrgKind` (value, member name or French label, any case); `default_kind` otherwise | no |
 | website, note | kept as properties | no |
 
-Ids: `org:{siret}`, else `org:{siren}`, else a slug of the name followed by the
-commune code (`org:boulangerie-martin-10387`) or the name alone when no commune is
-known (see `organisation_id`). Pipeline: read (UTF-8 with or without BOM, `,` or
+Ids follow the model: a structure with a convention (an inclusive employer: ACI,
+EI, AI, ETTI, EITI, GEIQ, EA, EATT, ESAT, EBE) is its SIRET and its kind
+(`org:{siret}-aci`, as the real list names it: a SIRET carrying two conventions is
+two nodes), any other organisation `org:{siret}`, else `org:{siren}`, else a slug of
+the name followed by the commune code (`org:boulangerie-martin-10387`) or the name
+alone when no commune is known (see `organisation_id`). A commune or postal code of
+four digits is a code of the départements 01–09 written without its leading zero
+(as a spreadsheet writes it): it is padded. Pipeline: read (UTF-8 with or without BOM, `,` or
 `;`; encoding and mapped columns checked before anything else, `LoaderError`) →
 normalise → validate → `LoaderOutput`. A row with an invalid SIRET, an unknown kind
 or no name is rejected with its line and column; a row whose commune cannot be
@@ -36,6 +41,7 @@ from graph.model import Batch, Edge, Node, PropValue, Provenance, Rejection
 from loaders.base import LoaderError, LoaderOutput
 from loaders.formats import read_table
 from loaders.geo import CommuneIndex
+from loaders.structures import convention_id
 
 __all__ = [
     "FIELDS",
@@ -102,16 +108,22 @@ def parse_kind(value: str) -> OrgKind | None:
     return None
 
 
-def organisation_id(name: str, *, siret: str = "", siren: str = "", code_insee: str = "") -> str:
+def organisation_id(
+    name: str, *, siret: str = "", siren: str = "", code_insee: str = "", kind: OrgKind | None = None
+) -> str:
     """The id of an organisation of a user's list.
 
     >>> organisation_id("Boulangerie Martin", siret="80746931700018")
     'org:80746931700018'
+    >>> organisation_id("Boutique Boulot", siret="34267885100045", kind=OrgKind.ACI)
+    'org:34267885100045-aci'
     >>> organisation_id("Commune de Troyes", siren="211003876")
     'org:211003876'
     >>> organisation_id("Boulangerie Martin", code_insee="10387")
     'org:boulangerie-martin-10387'
     """
+    if siret and kind in OrgKind.inclusive_employers():
+        return convention_id(siret, kind)
     if siret:
         return f"org:{siret}"
     if siren:
@@ -195,8 +207,8 @@ def organisations_batch(
                 continue
             kind = found
         latitude, longitude = _coordinate(value(row, "latitude")), _coordinate(value(row, "longitude"))
-        code = value(row, "code_insee")
-        postal = value(row, "postal_code")
+        code = _padded(value(row, "code_insee"))
+        postal = _padded(value(row, "postal_code"))
         commune_name = value(row, "commune")
         match = None
         if code or postal or commune_name or (latitude is not None and longitude is not None):
@@ -216,7 +228,7 @@ def organisations_batch(
                     Rejection(file, line, column, f"no commune found for {given}: loaded without it")
                 )
         located_code = match.node_id.partition(":")[2] if match else ""
-        node_id = organisation_id(name, siret=siret, siren=siren, code_insee=located_code)
+        node_id = organisation_id(name, siret=siret, siren=siren, code_insee=located_code, kind=kind)
         if node_id in first_line:
             column = (
                 mapping["siret"]
@@ -237,6 +249,8 @@ def organisations_batch(
         elif siren:
             props["siren"] = siren
         props.update({field: value(row, field) for field in _KEPT if value(row, field)})
+        if postal:
+            props["postal_code"] = postal
         if latitude is not None and longitude is not None:
             props["latitude"], props["longitude"] = latitude, longitude
         nodes[node_id] = Node(node_id, kind, name, props)
@@ -246,6 +260,15 @@ def organisations_batch(
                 places[match.node_id] = communes.stub(match.node_id)
     batch = Batch(provenance, [*nodes.values(), *places.values()], edges)
     return LoaderOutput(batch, len(rows), rejected, unresolved)
+
+
+def _padded(code: str) -> str:
+    """A commune or postal code of the départements 01–09 written without its zero.
+
+    >>> _padded("1053"), _padded("01053"), _padded("2A004"), _padded("")
+    ('01053', '01053', '2A004', '')
+    """
+    return code.zfill(5) if len(code) == 4 and code.isdigit() else code
 
 
 def _coordinate(text: str) -> float | None:

@@ -270,14 +270,16 @@ class CsvSource:
                     if not values or values == [""]:
                         continue
                     if len(values) != len(self.columns):
-                        self.malformed.append(
-                            Rejection(
-                                self.path.name,
-                                start,
-                                "(ligne)",
-                                f"{len(values)} fields where the header has {len(self.columns)}",
-                            )
+                        # A quote never closed swallows the rest of the file, its last line
+                        # end included: the record started one line later than counted.
+                        unclosed = values[-1].endswith("\n")
+                        reason = (
+                            "a quote opened on this line is never closed: the rest of the file "
+                            "was read as one value"
+                            if unclosed
+                            else f"{len(values)} fields where the header has {len(self.columns)}"
                         )
+                        self.malformed.append(Rejection(self.path.name, start + unclosed, "(ligne)", reason))
                         continue
                     yield start, dict(zip(self.columns, (v.strip() for v in values), strict=True))
             except csv.Error as e:

@@ -20,11 +20,18 @@ A batch is its dataset's whole statement about the nodes it holds, relations
 included: an end-dated organisation is written again with the relations the
 dataset gave it, and a structure that moved loses its former `LOCATED_IN` (its
 `previous_code_insee` keeps the former commune).
+
+A node the dataset only names (no properties of its own: a club's member, which
+another dataset describes) is not end-dated when it disappears: the relations the
+dataset gave it and the newer list no longer states are withdrawn (a member removed
+from a club leaves it), by writing it again, bare, with the newer list's relations.
+
+`loaders.pipeline.load` plans every load this way: updating is the normal path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from typing import Final
@@ -86,28 +93,48 @@ def apply_update(
     *,
     as_of: date | None = None,
     previous_edges: Iterable[Edge] = (),
+    lookup: Callable[[str], Node | None] | None = None,
 ) -> LoaderOutput:
     """The batch that turns the `previous` version of a dataset into the `new` one.
 
     `previous` are the nodes the dataset held (`dataset_nodes`); only organisations
-    are end-dated or tracked, places and codes are written as the new list gives
-    them. `previous_edges` are the dataset's relations: an end-dated organisation
-    keeps its own. `as_of` defaults to the new list's date.
+    with properties of their own are end-dated or tracked, places and codes are
+    written as the new list gives them. `previous_edges` are the dataset's
+    relations: an end-dated organisation keeps its own, and those of a node outside
+    the new batch that the new list no longer states are withdrawn (`lookup` finds
+    such a node, by default among `previous`). `as_of` defaults to the new list's date.
     """
     when = as_of or new.batch.provenance.date
+    previous = list(previous)
     held: Mapping[str, Node] = {n.id: n for n in previous if isinstance(n.kind, OrgKind)}
     nodes: list[Node] = []
     seen: set[str] = set()
     for node in new.batch.nodes:
         seen.add(node.id)
         old = held.get(node.id)
-        nodes.append(
-            node if old is None or not isinstance(node.kind, OrgKind) else _with_history(old, node, when)
-        )
-    closed = [_end_dated(old, when) for node_id, old in sorted(held.items()) if node_id not in seen]
+        tracked = old is not None and isinstance(node.kind, OrgKind) and bool(node.props or old.props)
+        nodes.append(_with_history(old, node, when) if tracked and old is not None else node)
+    closed = [
+        _end_dated(old, when)
+        for node_id, old in sorted(held.items())
+        if node_id not in seen and _fields(old).keys() - {"name"}
+    ]
     nodes.extend(closed)
     closed_ids = {n.id for n in closed}
+    previous_edges = list(previous_edges)
     kept = [replace(e, sources=()) for e in previous_edges if e.source in closed_ids]
+    stated = {e.ident for e in new.batch.edges}
+    by_id = {n.id: n for n in previous}
+    find = lookup or by_id.get
+    withdrawn_from: dict[str, Node] = {}
+    for edge in previous_edges:
+        source = edge.source
+        if source in seen or source in closed_ids or source in withdrawn_from or edge.ident in stated:
+            continue
+        bare = find(source)
+        if bare is not None:
+            withdrawn_from[source] = Node(bare.id, bare.kind, bare.name)
+    nodes.extend(withdrawn_from[i] for i in sorted(withdrawn_from))
     batch = Batch(new.batch.provenance, nodes, [*new.batch.edges, *kept])
     return LoaderOutput(batch, new.rows_in, new.rejected, new.unresolved)
 
@@ -115,4 +142,9 @@ def apply_update(
 def plan_update(store: GraphStore, new: LoaderOutput) -> LoaderOutput:
     """`apply_update` against the dataset of `new` as `store` holds it."""
     held = dataset(store, new.batch.provenance.source)
-    return apply_update(held.nodes, new, previous_edges=held.edges)
+    by_id = {n.id: n for n in held.nodes}
+
+    def lookup(node_id: str) -> Node | None:
+        return by_id.get(node_id) or store.node(node_id)
+
+    return apply_update(held.nodes, new, previous_edges=held.edges, lookup=lookup)

@@ -6,7 +6,9 @@ A structure covers a lot when it sells in one of the lot's Marché sectors (`SEL
 or, when it declares none, when its activity (`queries.partners.fit_divisions`: its
 sectors, the companies it trades with, its NAF division) produces one of them
 (correspondence tables). Groups are irredundant (no member can be dropped), of at most `max_size`
-members; their score is the sum of the ties between members (`PAIR_TIES`) minus
+members; their score is the sum of the ties between members (`PAIR_TIES`: partnerships,
+past co-contracting — public contracts both held, `CO_CONTRACTOR_OF` —, shared
+collectives and networks) minus
 `SIZE_PENALTY` per member beyond the first and the mean distance over
 `DISTANCE_SCALE_KM`.
 """
@@ -22,6 +24,7 @@ from typing import Final
 import numpy as np
 
 from graph.kinds import RelKind
+from queries.contracts import contract_index
 from queries.correspondences import Correspondences
 from queries.org_network import PartnerNetwork
 from queries.partners import (
@@ -39,7 +42,7 @@ from queries.partners import (
 
 __all__ = ["Consortium", "Lot", "consortium_candidates", "lot"]
 
-PAIR_TIES: Final = {"partenaires": 1.0, "collectif": 0.8, "reseau": 0.3}
+PAIR_TIES: Final = {"partenaires": 1.0, "cotitulaires": 1.0, "collectif": 0.8, "reseau": 0.3}
 SIZE_PENALTY: Final = 0.2
 DISTANCE_SCALE_KM: Final = 50.0
 POOL_PER_LOT: Final = 8
@@ -153,7 +156,7 @@ def _covers(index: PartnerIndex, v: int, item: Lot) -> str | None:
 
 
 def _tie_count(index: PartnerIndex, v: int) -> int:
-    return len(index.partners[v]) + len(index.collectives[v])
+    return len(index.partners[v]) + len(index.collectives[v]) + int(contract_index(index).co_held[v])
 
 
 def _pair(index: PartnerIndex, u: int, v: int) -> list[tuple[str, float, tuple[str, ...]]]:
@@ -170,6 +173,24 @@ def _pair(index: PartnerIndex, u: int, v: int) -> list[tuple[str, float, tuple[s
         )
         found.append(
             (f"{label[u]} et {label[v]} sont déjà partenaires ({types})", PAIR_TIES["partenaires"], facts)
+        )
+    contracts = contract_index(index)
+    together = sorted(set(contracts.held[u]) & set(contracts.held[v]))
+    if together:
+        codes = getattr(network, "codes", None) or {}
+        shown = ", ".join(f"{k} « {codes[k]} »" if codes.get(k) else k for k in together[:3])
+        facts = tuple(
+            f"{network.ids[a]} {RelKind.CO_CONTRACTOR_OF.value} {network.ids[b]}"
+            for a, b in ((u, v), (v, u))
+            if any(rel == RelKind.CO_CONTRACTOR_OF.value for rel, _, _ in index.ties.get((a, b), ()))
+        )
+        found.append(
+            (
+                f"{label[u]} et {label[v]} ont déjà été cotitulaires de {len(together)} "
+                f"marché(s) public(s) : {shown}{'…' if len(together) > 3 else ''}",
+                PAIR_TIES["cotitulaires"],
+                facts,
+            )
         )
     for c in sorted(set(index.collectives[u]) & set(index.collectives[v])):
         kind = str(index.kinds[c])

@@ -16,13 +16,11 @@ import math
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from graph.kinds import RelKind
 from queries.org_network import PartnerNetwork
-
-if TYPE_CHECKING:
-    from queries.partners import PartnerIndex
+from queries.partner_index import PartnerIndex, cached_index
 
 __all__ = ["TIE_STRENGTH", "Introduction", "introductions"]
 
@@ -68,8 +66,6 @@ def introductions(
     `graph` is a network (the analytic projection's shape) or a prepared
     `queries.partners.PartnerIndex`.
     """
-    from queries.partners import PartnerIndex, cached_index
-
     if max_hops < 2:
         raise ValueError(f"max_hops must be at least 2 (one intermediary), not {max_hops}")
     index = graph if isinstance(graph, PartnerIndex) else cached_index(graph)

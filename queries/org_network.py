@@ -23,11 +23,12 @@ from graph.store import GraphStore
 __all__ = ["FACETS", "OrgNetwork", "PartnerNetwork", "network_from_networkx", "org_network"]
 
 FACETS = ("commune", "departement", "latitude", "longitude", "naf", "tranche", "siret", "rome", "secteurs",
-          "synthetic")  # fmt: skip
+          "synthetic", "marches", "achats")  # fmt: skip
 _ORG_KINDS = frozenset(k.value for k in OrgKind)
 _COMMUNES = frozenset({PlaceKind.COMMUNE.value, PlaceKind.ARRONDISSEMENT.value})
 _NOT_TIES = frozenset({RelKind.LOCATED_IN.value, RelKind.IN_SECTOR.value, RelKind.SELLS_IN.value,
                        RelKind.OFFERS_JOB.value, RelKind.PART_OF.value})  # fmt: skip
+_HOLDS, _AWARDED_BY, _IN_CPV = RelKind.HOLDS.value, RelKind.AWARDED_BY.value, RelKind.IN_CPV.value
 
 
 class PartnerNetwork(Protocol):
@@ -66,11 +67,18 @@ def network_from_networkx(G: nx.MultiDiGraph, *, synthetic_sources: Collection[s
     multi: dict[str, list[list[str]]] = {"rome": [[] for _ in ids], "secteurs": [[] for _ in ids]}
     edges: list[tuple[int, int]] = []
     attrs: dict[str, list[Any]] = defaultdict(list)
+    contracts: dict[str, list[list[tuple[str, str, tuple[str, ...]]]]] = {
+        "marches": [[] for _ in ids], "achats": [[] for _ in ids]
+    }
     for u, v, data in G.edges(data=True):
         rel = data["rel"]
+        if rel == _AWARDED_BY and v in index:
+            contracts["achats"][index[v]].append((str(u), _division(G, u), tuple(data.get("sources", ()))))
         i = index.get(u)
         if i is None:
             continue
+        if rel == _HOLDS:
+            contracts["marches"][i].append((str(v), _division(G, v), tuple(data.get("sources", ()))))
         target = G.nodes[v]
         if rel == RelKind.LOCATED_IN.value:
             _locate(G, columns, i, v, target)
@@ -99,6 +107,8 @@ def network_from_networkx(G: nx.MultiDiGraph, *, synthetic_sources: Collection[s
         columns["synthetic"][i] = bool(sources) and all(s in synthetic for s in sources)
     columns["rome"] = [tuple(sorted(set(r))) for r in multi["rome"]]
     columns["secteurs"] = [tuple(sorted(set(s))) for s in multi["secteurs"]]
+    for name, held in contracts.items():
+        columns[name] = [tuple(sorted(set(c))) for c in held]
     graph = ig.Graph(n=len(ids), edges=edges, directed=True)
     graph.vs["name"] = list(ids)
     graph.vs["kind"] = [G.nodes[n]["kind"] for n in ids]
@@ -106,6 +116,12 @@ def network_from_networkx(G: nx.MultiDiGraph, *, synthetic_sources: Collection[s
     for name, values in attrs.items():
         graph.es[name] = values
     return OrgNetwork(ids, index, graph, {k: tuple(v) for k, v in columns.items()})
+
+
+def _division(G: nx.MultiDiGraph, contract: str) -> str:
+    """The CPV division of a contract (`IN_CPV`), "" when none is given."""
+    found = sorted(str(t) for _, t, rel in G.out_edges(contract, data="rel") if rel == _IN_CPV)
+    return found[0] if found else ""
 
 
 def _locate(

@@ -4,26 +4,36 @@ name, read-only, with a row limit and a time limit.
 Without a dataset in the request, a query without FROM reads the union of every
 dataset of the store (as `maillage sparql` does); FROM and FROM NAMED in the query,
 or `default-graph-uri` / `named-graph-uri` in the request (which win), name the graphs
-read. The answer is kept as RDF terms; the web layer serializes it.
+read. Queries run bounded as the console's do (`queries.sparql_console.run_sparql`: a
+child process, stopped at the time limit). The answer is kept as RDF terms; the web
+layer serializes it.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final
 
-from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from graph.oxigraph_store import OxigraphStore
+from queries.sparql_console import QueryForm as ConsoleForm
+from queries.sparql_console import (
+    ReadOnlyQuery,
+    SparqlError,
+    SparqlResourceError,
+    SparqlTimeout,
+    run_sparql,
+)
 
 __all__ = [
     "ProtocolAnswer",
     "QueryForm",
     "SparqlQueryError",
+    "SparqlQueryResources",
     "SparqlQueryTimeout",
     "UpdateRefused",
     "evaluate",
@@ -42,7 +52,11 @@ class UpdateRefused(SparqlQueryError):
 
 
 class SparqlQueryTimeout(SparqlQueryError):
-    """A query that ran past its time limit."""
+    """A query that ran past its time limit, stopped."""
+
+
+class SparqlQueryResources(SparqlQueryError):
+    """A query that needed more memory than allowed, stopped."""
 
 
 class QueryForm(StrEnum):
@@ -68,7 +82,6 @@ _NOT_CODE: Final = re.compile(
 _UPDATE: Final = re.compile(
     r"(?<![\w:?$@.-])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:-])", re.IGNORECASE
 )
-_FROM: Final = re.compile(r"(?<![\w:?$@.-])FROM(?![\w:-])", re.IGNORECASE)
 
 
 def _code(query: str) -> str:
@@ -96,63 +109,39 @@ def evaluate(
 ) -> ProtocolAnswer:
     """Run a read-only query; at most `limit` rows (or triples) are kept.
 
-    Past `timeout_s` seconds `SparqlQueryTimeout` is raised and the answer dropped
-    (pyoxigraph cannot stop a running query: the evaluation thread ends on its own).
-    Relative IRIs in the query resolve against `base_iri` (the endpoint's address).
+    The query runs as `maillage sparql` runs it (`queries.sparql_console.run_sparql`): in
+    a child process that is killed past `timeout_s` seconds (`SparqlQueryTimeout`) or
+    when it needs more memory than allowed (`SparqlQueryResources`), so a runaway query
+    stops instead of running on. Relative IRIs in the query resolve against `base_iri`
+    (the endpoint's address).
     """
     if is_update(query):
         raise UpdateRefused("le point d'accès SPARQL est en lecture seule : les mises à jour sont refusées")
-    outcome: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            outcome["answer"] = _run(store, query, default_graphs, named_graphs, limit, base_iri)
-        except BaseException as e:
-            outcome["error"] = e
-
-    worker = threading.Thread(target=work, name="sparql-query", daemon=True)
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        raise SparqlQueryTimeout(f"la requête a dépassé son délai de {timeout_s:g} s")
-    if "error" in outcome:
-        error = outcome["error"]
-        if isinstance(error, SyntaxError):
-            raise SparqlQueryError(f"requête SPARQL invalide : {' '.join(str(error).split())}") from error
-        raise SparqlQueryError(f"la requête n'a pas pu être évaluée : {error}") from error
-    answer: ProtocolAnswer = outcome["answer"]
-    return answer
-
-
-def _run(
-    store: OxigraphStore,
-    query: str,
-    default_graphs: Sequence[str],
-    named_graphs: Sequence[str],
-    limit: int,
-    base_iri: str | None,
-) -> ProtocolAnswer:
-    if default_graphs or named_graphs:
-        result = store.query_dataset(
-            query, default_graphs=list(default_graphs), named_graphs=list(named_graphs), base_iri=base_iri
+    dataset = bool(default_graphs or named_graphs)
+    try:
+        result = run_sparql(
+            store,
+            query,
+            timeout_s=timeout_s,
+            limit=limit,
+            default_graphs=list(default_graphs) if dataset else None,
+            named_graphs=list(named_graphs) if dataset else None,
+            base_iri=base_iri,
         )
-    else:
-        union = not _FROM.search(_code(query))
-        result = store.query_dataset(query, union=union, base_iri=base_iri)
-    if isinstance(result, QueryBoolean):
-        return ProtocolAnswer(QueryForm.ASK, boolean=bool(result))
-    rows: list[tuple[Term | None, ...]] = []
-    if isinstance(result, QuerySolutions):
-        variables = tuple(v.value for v in result.variables)
-        for solution in result:
-            if len(rows) == limit:
-                return ProtocolAnswer(QueryForm.SELECT, variables, tuple(rows), truncated=True)
-            rows.append(tuple(solution[v] for v in variables))
-        return ProtocolAnswer(QueryForm.SELECT, variables, tuple(rows))
-    for triple in result:
-        if len(rows) == limit:
-            return ProtocolAnswer(
-                QueryForm.GRAPH, ("subject", "predicate", "object"), tuple(rows), truncated=True
-            )
-        rows.append((triple.subject, triple.predicate, triple.object))
-    return ProtocolAnswer(QueryForm.GRAPH, ("subject", "predicate", "object"), tuple(rows))
+    except SparqlTimeout:
+        raise SparqlQueryTimeout(f"la requête a dépassé son délai de {timeout_s:g} s") from None
+    except SparqlResourceError as e:
+        raise SparqlQueryResources(str(e)) from None
+    except ReadOnlyQuery:
+        raise UpdateRefused(
+            "le point d'accès SPARQL est en lecture seule : les mises à jour sont refusées"
+        ) from None
+    except SparqlError as e:
+        message = str(e)
+        raise SparqlQueryError(
+            f"requête {message}" if message.startswith("SPARQL invalide") else message
+        ) from None
+    if result.form is ConsoleForm.ASK:
+        return ProtocolAnswer(QueryForm.ASK, boolean=bool(result.boolean))
+    form = QueryForm.SELECT if result.form is ConsoleForm.SELECT else QueryForm.GRAPH
+    return ProtocolAnswer(form, result.variables, result.rows, truncated=result.truncated)

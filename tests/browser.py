@@ -1,14 +1,25 @@
-"""A real headless Chromium (Debian's chromium + chromedriver), driven by Selenium."""
+"""A real headless Chromium (Debian's chromium + chromedriver), driven by Selenium, and
+what the page tests do with it: wait for a page's state, read its console, save
+screenshots (to out/screenshots, or $MAILLAGE_SCREENSHOTS) for the documentation."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+SCREENSHOTS = Path(
+    os.environ.get("MAILLAGE_SCREENSHOTS", Path(__file__).resolve().parents[1] / "out" / "screenshots")
+)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -40,3 +51,17 @@ def chromium() -> Iterator[webdriver.Chrome]:
             yield driver
         finally:
             driver.quit()
+
+
+def wait(browser: WebDriver, script: str, timeout: float = 20) -> Any:
+    """Wait until `script` (a JavaScript expression) is truthy; return its value."""
+    return WebDriverWait(browser, timeout).until(lambda b: b.execute_script(f"return {script}"))
+
+
+def console_errors(browser: WebDriver) -> list[str]:
+    return [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def shoot(browser: WebDriver, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))

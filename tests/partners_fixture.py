@@ -78,3 +78,47 @@ def partners_batch() -> Batch:
         Edge(BB, RelKind.PARTNER_OF, EI, {"type": "cotraitance"}, key=T.COTRAITANCE.value),
     ]
     return Batch(PARTNERS, nodes, edges)
+
+
+DECP = Provenance("fixture-decp", date(2024, 6, 1), synthetic=True, title="Marchés publics de test")
+
+TROYES_BUYER = "org:21100387500019"  # Ville de Troyes, a public buyer
+ROMILLY_BUYER = "org:21100323300013"
+M1 = "marche:21100387500019-2019-01"  # espaces verts (77), Troyes: EI and Paysages de Champagne together
+M2 = "marche:21100387500019-2019-02"  # espaces verts (77), Troyes: Paysages de Champagne
+M3 = "marche:21100323300013-2019-01"  # travaux (45), Romilly: Électricité Troyenne
+M4 = "marche:21100323300013-2019-02"  # espaces verts (77), Romilly: Boutique Boulot and Électricité Troyenne
+
+
+CPV_77 = "Services agricoles, sylvicoles, horticoles, aquacoles et apicoles"
+
+
+def procurement_batch() -> Batch:
+    """Four public contracts of two buyers, as the DECP loader writes them."""
+    nodes = [
+        Node(TROYES_BUYER, OrgKind.ACHETEUR_PUBLIC, "Ville de Troyes", {"siret": TROYES_BUYER[4:]}),
+        Node(ROMILLY_BUYER, OrgKind.ACHETEUR_PUBLIC, "Ville de Romilly", {"siret": ROMILLY_BUYER[4:]}),
+        Node("cpv:77", CodeKind.CPV_DIVISION, CPV_77),
+        Node("cpv:45", CodeKind.CPV_DIVISION, "Travaux de construction"),
+        Node(M1, CodeKind.MARCHE_PUBLIC, "Entretien des espaces verts", {"cpv": "77310000-6"}),
+        Node(M2, CodeKind.MARCHE_PUBLIC, "Tonte des parcs", {"cpv": "77314000-4"}),
+        Node(M3, CodeKind.MARCHE_PUBLIC, "Rénovation de l'école", {"cpv": "45000000-7"}),
+        Node(M4, CodeKind.MARCHE_PUBLIC, "Entretien du cimetière", {"cpv": "77310000-6"}),
+    ]
+    edges = [
+        Edge(TROYES_BUYER, RelKind.LOCATED_IN, "commune:10387"),
+        Edge(ROMILLY_BUYER, RelKind.LOCATED_IN, "commune:10323"),
+        *(Edge(m, RelKind.AWARDED_BY, TROYES_BUYER) for m in (M1, M2)),
+        *(Edge(m, RelKind.AWARDED_BY, ROMILLY_BUYER) for m in (M3, M4)),
+        *(Edge(m, RelKind.IN_CPV, "cpv:77") for m in (M1, M2, M4)),
+        Edge(M3, RelKind.IN_CPV, "cpv:45"),
+        Edge(EI, RelKind.HOLDS, M1, {"match": "siret"}),
+        Edge(PAYSAGE, RelKind.HOLDS, M1, {"match": "siret"}),
+        Edge(PAYSAGE, RelKind.HOLDS, M2, {"match": "siret"}),
+        Edge(ELEC, RelKind.HOLDS, M3, {"match": "siren"}),
+        Edge(BB, RelKind.HOLDS, M4, {"match": "siret"}),
+        Edge(ELEC, RelKind.HOLDS, M4, {"match": "siren"}),
+        Edge(EI, RelKind.CO_CONTRACTOR_OF, PAYSAGE, key=M1),
+        Edge(BB, RelKind.CO_CONTRACTOR_OF, ELEC, key=M4),
+    ]
+    return Batch(DECP, nodes, edges)

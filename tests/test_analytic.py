@@ -102,6 +102,8 @@ def reference(G: nx.MultiDiGraph, synthetic_sources: set[str]) -> Reference:
         facets["secteurs"].append(tuple(targets(node, RelKind.SELLS_IN)))
         sources = data["sources"]
         facets["synthetic"].append(bool(sources) and all(s in synthetic_sources for s in sources))
+        facets["marches"].append(held_contracts(G, node))
+        facets["achats"].append(awarded_contracts(G, node))
     return Reference(
         ids,
         tuple(G.nodes[n]["kind"] for n in ids),
@@ -109,6 +111,25 @@ def reference(G: nx.MultiDiGraph, synthetic_sources: set[str]) -> Reference:
         edges,
         facets,
     )
+
+
+def _division(G: nx.MultiDiGraph, contract: str) -> str:
+    found = sorted(t for _, t, r in G.out_edges(contract, data="rel") if r == RelKind.IN_CPV.value)
+    return found[0] if found else ""
+
+
+def held_contracts(G: nx.MultiDiGraph, node: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    return tuple(sorted(
+        (t, _division(G, t), tuple(sorted(d.get("sources", ()))))
+        for _, t, d in G.out_edges(node, data=True) if d["rel"] == RelKind.HOLDS.value
+    ))  # fmt: skip
+
+
+def awarded_contracts(G: nx.MultiDiGraph, node: str) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    return tuple(sorted(
+        (s, _division(G, s), tuple(sorted(d.get("sources", ()))))
+        for s, _, d in G.in_edges(node, data=True) if d["rel"] == RelKind.AWARDED_BY.value
+    ))  # fmt: skip
 
 
 def observed(a: AnalyticGraph) -> Reference:

@@ -11,7 +11,7 @@ from queries.consortium import consortium_candidates, lot
 from queries.correspondences import correspondences
 from queries.org_network import org_network
 from queries.partners import COMPANY, INCLUSIVE, Reason, partner_index
-from tests.partners_fixture import BB, EI, PAYSAGE, RESEAU, RESTO, partners_batch
+from tests.partners_fixture import BB, EI, ELEC, M4, PAYSAGE, RESEAU, RESTO, partners_batch, procurement_batch
 
 TROYES = (48.2973, 4.0744)
 
@@ -75,3 +75,31 @@ def test_lots_from_cpv_codes_and_bad_lots() -> None:
         lot("09100000", tables)
     with pytest.raises(ValueError, match="secteur du Marché de l'inclusion inconnu"):
         lot("jardinage-lunaire", tables)
+
+
+def test_past_co_contracting_ranks_a_group_first_with_its_reason() -> None:
+    store = OxigraphStore()
+    store.upsert(partners_batch())
+    store.upsert(procurement_batch())
+    tables = correspondences()
+    lots = [lot("creation-et-entretien-des-espaces-verts", tables), lot("petits-travaux", tables)]
+    groups = consortium_candidates(
+        partner_index(org_network(store)),
+        lots,
+        territory="departement:10",
+        kinds=INCLUSIVE | COMPANY,
+        limit=20,
+    )
+    store.close()
+    # Boutique Boulot (green spaces) and Électricité Troyenne (43.21A: petits travaux) co-held M4:
+    # 1.0 - 0.2 for the second member, no distance (no place given)
+    assert groups[0].members == (BB, ELEC)
+    assert groups[0].score == pytest.approx(0.8)
+    assert groups[0].reasons[-1] == Reason(
+        f"Boutique Boulot et Électricité Troyenne ont déjà été cotitulaires de 1 marché(s) public(s) : "
+        f"{M4} « Entretien du cimetière »",
+        1.0,
+        (f"{BB} CO_CONTRACTOR_OF {ELEC}",),
+        ("fixture-decp",),
+    )
+    assert all(g.score < 0.8 for g in groups[1:])

@@ -18,8 +18,7 @@ from typer.testing import CliRunner
 from api.cli import DEMO_FOCUS, app
 from api.web.app import create_app
 from graph.oxigraph_store import OxigraphStore
-from tests.browser import chromium
-from tests.test_web_pages import console_errors, shoot, wait
+from tests.browser import chromium, console_errors, shoot, wait
 from tests.web_server import serving
 
 runner = CliRunner()

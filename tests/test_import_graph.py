@@ -1,6 +1,6 @@
-"""graph/ and loaders/ import each other without a cycle: not at module level, and
-not through an import tucked inside a function (as `loaders.synthetic.reference` once
-reached back into `loaders.synthetic.loading`)."""
+"""The packages (graph/, loaders/, queries/, api/, visual/) import each other without
+a cycle: not at module level, and not through an import tucked inside a function (as
+`loaders.synthetic.reference` once reached back into `loaders.synthetic.loading`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PACKAGES = ("graph", "loaders")
+PACKAGES = ("graph", "loaders", "queries", "api", "visual")
 
 
 def _modules() -> dict[str, Path]:

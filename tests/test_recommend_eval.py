@@ -7,10 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from bench.recommend_eval import evaluate, ranking_metrics
+from bench.recommend_eval import HOLDER_KINDS, evaluate, network_from_batches, ranking_metrics
 from graph.oxigraph_store import OxigraphStore
 from queries.org_network import org_network
-from tests.partners_fixture import BB, ELEC, PAYSAGE, partners_batch
+from tests.partners_fixture import (
+    BB,
+    EI,
+    ELEC,
+    M3,
+    M4,
+    PAYSAGE,
+    ROMILLY_BUYER,
+    partners_batch,
+    procurement_batch,
+)
 
 
 def test_metrics_of_one_ranking() -> None:
@@ -57,3 +67,18 @@ def test_the_oracle_ranks_by_the_generator_rule(tmp_path: Path) -> None:
     rule["affinity"] = {"ACI": {"F": 100.0}}
     oracle = evaluate(network, held_out, rule=rule)["tous"]["methods"]["oracle_regle_du_generateur"]
     assert oracle["mrr"] == 1.0
+
+
+def test_hidden_contracts_leave_neither_their_holders_nor_their_co_contracting_tie() -> None:
+    network = network_from_batches([partners_batch(), procurement_batch()], hidden={M4})
+    ids = network.ids
+    ties = {(ids[e.source], e["rel"], ids[e.target]) for e in network.graph.es}
+    assert (BB, "CO_CONTRACTOR_OF", ELEC) not in ties
+    assert (EI, "CO_CONTRACTOR_OF", PAYSAGE) in ties
+    assert network.facets["marches"][network.index[BB]] == ()
+    assert [c for c, _, _ in network.facets["marches"][network.index[ELEC]]] == [M3]
+    # the contract keeps its buyer: Romilly still awarded it
+    assert [c for c, _, _ in network.facets["achats"][network.index[ROMILLY_BUYER]]] == [M3, M4]
+    # the held-out pair then ranks through the evaluation like any other
+    result = evaluate(network, [{"from": BB, "to": ELEC, "subtype": "cotraitance"}], kinds=HOLDER_KINDS)
+    assert result["cotraitance"]["queries"] == 1

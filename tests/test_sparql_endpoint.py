@@ -4,7 +4,10 @@ test_sparql_protocol.py)."""
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -133,12 +136,32 @@ def test_row_limit_cuts_and_says_so(store: OxigraphStore) -> None:
     assert answer.headers["x-maillage-truncated"] == "limite de 1 lignes atteinte"
 
 
+SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
 def test_timeout_stops_the_wait(store: OxigraphStore) -> None:
     client = client_for(store, sparql_timeout_s=0.05)
-    slow = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
-    answer = client.get("/sparql", params={"query": slow})
+    answer = client.get("/sparql", params={"query": SLOW})
     assert answer.status_code == 503
     assert answer.json()["detail"] == "la requête a dépassé son délai de 0.05 s"
+
+
+def children() -> set[int]:
+    """The processes this test process has started and not yet reaped."""
+    return {int(pid) for f in Path("/proc/self/task").glob("*/children") for pid in f.read_text().split()}
+
+
+def test_a_query_past_its_timeout_is_stopped_not_left_running(store: OxigraphStore) -> None:
+    """The endpoint runs queries as `maillage sparql` does (`run_sparql`): in a child
+    process killed at the time limit, so the evaluation does not go on in the background."""
+    client = client_for(store, sparql_timeout_s=0.2)
+    before = children()
+    started = time.monotonic()
+    answer = client.get("/sparql", params={"query": SLOW})
+    assert answer.status_code == 503
+    assert time.monotonic() - started < 5  # the cartesian product would take far longer
+    assert children() == before  # the child evaluating it was killed and reaped
+    assert [t for t in threading.enumerate() if t.name == "sparql-query"] == []
 
 
 @pytest.mark.parametrize(

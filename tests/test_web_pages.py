@@ -8,10 +8,7 @@ $MAILLAGE_SCREENSHOTS) for the documentation.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -19,46 +16,20 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from api.web.app import create_app
-from graph.oxigraph_store import OxigraphStore
-from tests.browser import chromium
-from tests.conftest import REPO, aube_batch
-from tests.web_server import serving
-
-SCREENSHOTS = Path(os.environ.get("MAILLAGE_SCREENSHOTS", REPO / "out" / "screenshots"))
+from tests.browser import chromium, console_errors, shoot, wait
+from tests.web_server import aube_site
 
 
 @pytest.fixture(scope="module")
 def site() -> Iterator[str]:
-    os.environ["MAILLAGE_TUILES"] = ""  # no network in tests: points on a plain background
-    store = OxigraphStore()
-    store.upsert(aube_batch())
-    try:
-        with serving(create_app(store)) as url:
-            yield url
-    finally:
-        os.environ.pop("MAILLAGE_TUILES", None)
-        store.close()
+    with aube_site() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[WebDriver]:
     with chromium() as driver:
         yield driver
-
-
-def wait(browser: WebDriver, script: str, timeout: float = 20) -> Any:
-    """Wait until `script` (a JavaScript expression) is truthy; return its value."""
-    return WebDriverWait(browser, timeout).until(lambda b: b.execute_script(f"return {script}"))
-
-
-def console_errors(browser: WebDriver) -> list[str]:
-    return [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
-
-
-def shoot(browser: WebDriver, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    browser.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
 
 
 def ego_ids(browser: WebDriver) -> list[str]:

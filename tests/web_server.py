@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -9,6 +10,10 @@ from contextlib import contextmanager
 
 import uvicorn
 from fastapi import FastAPI
+
+from api.web.app import create_app
+from graph.oxigraph_store import OxigraphStore
+from tests.conftest import aube_batch
 
 
 @contextmanager
@@ -29,3 +34,18 @@ def serving(app: FastAPI, *, timeout: float = 30.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout)
+
+
+@contextmanager
+def aube_site() -> Iterator[str]:
+    """The explorer over the Aube fixture, with no map tiles (no network in tests: the
+    map shows its points on a plain background)."""
+    os.environ["MAILLAGE_TUILES"] = ""
+    store = OxigraphStore()
+    store.upsert(aube_batch())
+    try:
+        with serving(create_app(store)) as url:
+            yield url
+    finally:
+        os.environ.pop("MAILLAGE_TUILES", None)
+        store.close()

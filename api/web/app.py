@@ -11,12 +11,16 @@ from api.web import (
     problems,
     routes_actors,
     routes_catalogue,
+    routes_centrality,
+    routes_club,
     routes_cypher,
     routes_docs,
     routes_export,
     routes_map,
+    routes_overview,
     routes_partners,
     routes_sparql,
+    routes_territory,
 )
 from api.web.services import Services
 from api.web.settings import WebSettings
@@ -54,6 +58,10 @@ def create_app(
         routes_actors,
         routes_partners,
         routes_map,
+        routes_club,
+        routes_territory,
+        routes_centrality,
+        routes_overview,
         routes_export,
         routes_sparql,
         routes_cypher,

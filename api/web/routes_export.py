@@ -1,4 +1,5 @@
-"""/api/v1/export/{view}: a file of a view (ego network, search, map)."""
+"""/api/v1/export/{view}: a file of a view (ego network, search, map, club, territory,
+centrality)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from api.web.analysis_exports import centrality_export, club_export, territory_export
 from api.web.problems import Problem
 from api.web.routes_map import compute_map
 from api.web.services import Services, services
 from graph.interchange import ExportFormat, export
 from graph.kinds import RelKind
 from queries.ego import ORGANISATION_RELATIONS, ego_network
+from queries.network_overview import Measure
 from queries.view_export import view_source
 
 __all__ = ["router"]
@@ -30,6 +33,9 @@ class View(StrEnum):
     VOISINAGE = "voisinage"
     RECHERCHE = "recherche"
     CARTE = "carte"
+    CLUB = "club"
+    TERRITOIRE = "territoire"
+    CENTRALITE = "centralite"
 
 
 class Format(StrEnum):
@@ -71,23 +77,42 @@ def export_view(
     format: Annotated[
         Format, Query(description="csv, graphml, gexf, turtle, ntriples, jsonld.")
     ] = Format.CSV,
-    id: Annotated[str | None, Query(description="voisinage : l'acteur au centre.")] = None,
+    id: Annotated[str | None, Query(description="voisinage : l'acteur au centre ; club : le club.")] = None,
     depth: Annotated[int, Query(ge=1, le=3, description="voisinage : profondeur (1 à 3).")] = 1,
     rel: Annotated[list[RelKind] | None, Query(description="voisinage : relations suivies.")] = None,
     q: Annotated[str, Query(description="recherche : le texte cherché.")] = "",
-    kind: Annotated[list[str] | None, Query(description="recherche, carte : type(s).")] = None,
-    territoire: Annotated[str | None, Query(description="recherche, carte : lieu.")] = None,
+    kind: Annotated[list[str] | None, Query(description="recherche, carte, centralite : type(s).")] = None,
+    territoire: Annotated[
+        str | None, Query(description="recherche, carte, centralite : lieu ; territoire : le territoire.")
+    ] = None,
     famille: Annotated[
         Literal["org", "place"] | None, Query(description="recherche : acteurs ou lieux.")
     ] = None,
     bbox: Annotated[str | None, Query(description="carte : minlon,minlat,maxlon,maxlat.")] = None,
+    tableau: Annotated[
+        str | None, Query(description="club, territoire : le tableau exporté en CSV (défaut : le premier).")
+    ] = None,
+    mesure: Annotated[Measure, Query(description="centralite : le classement.")] = "pagerank",
 ) -> Response:
     """La vue nommée, avec les mêmes paramètres que sa route : `voisinage` (réseau autour
-    de `id`), `recherche` (résultats de `/search`), `carte` (points de `/map`). CSV : une
-    ligne par relation (voisinage) ou par acteur ; GraphML, GEXF : nœuds et relations
-    entre eux ; Turtle, N-Triples, JSON-LD : les faits de ses nœuds."""
+    de `id`), `recherche` (résultats de `/search`), `carte` (points de `/map`), `club`
+    (vue du club `id`), `territoire` (vue de `territoire`), `centralite` (classement de
+    `/centrality`, entier). CSV : une ligne par relation (voisinage), par acteur, ou le
+    tableau `tableau` de la vue (club, territoire) ; GraphML, GEXF : nœuds et relations
+    entre eux (club : le club et ses membres ; territoire, centralite : les organisations
+    liées du territoire) ; Turtle, N-Triples, JSON-LD : les faits de ses nœuds."""
     rels: set[str] | None = None
-    if view is View.VOISINAGE:
+    table: list[list[object]]
+    if view in (View.CLUB, View.TERRITOIRE, View.CENTRALITE):
+        if view is View.CLUB:
+            found = club_export(svc, id, tableau)
+        elif view is View.TERRITOIRE:
+            found = territory_export(svc, territoire, tableau)
+        else:
+            found = centrality_export(svc, territoire, mesure, kind)
+        ids, header = found.ids, found.header
+        table = [list(r) for r in found.rows]
+    elif view is View.VOISINAGE:
         if id is None:
             raise Problem(422, "paramètre « id » : obligatoire pour la vue voisinage")
         chosen = frozenset(rel) if rel else ORGANISATION_RELATIONS
@@ -100,7 +125,7 @@ def export_view(
         rels = {r.value for r in chosen}
         names = {n.id: n.name for n in network.nodes}
         header = ["source", "source_nom", "relation", "relation_libelle", "cible", "cible_nom", "cle", "jeux"]
-        table: list[list[object]] = [
+        table = [
             [
                 e.source,
                 names[e.source],

@@ -11,7 +11,13 @@ from starlette.concurrency import run_in_threadpool
 from api.web.problems import Problem
 from api.web.services import Services, services
 from api.web.sparql_formats import negotiate, write_answer
-from queries.sparql_protocol import SparqlQueryError, SparqlQueryTimeout, UpdateRefused, evaluate
+from queries.sparql_protocol import (
+    SparqlQueryError,
+    SparqlQueryResources,
+    SparqlQueryTimeout,
+    UpdateRefused,
+    evaluate,
+)
 
 __all__ = ["router"]
 
@@ -40,7 +46,7 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
     403: {"description": "Mise à jour refusée : lecture seule."},
     406: {"description": "Aucun format acceptable pour ce type de requête."},
     415: {"description": "Type de contenu non pris en charge."},
-    503: {"description": "Délai dépassé."},
+    503: {"description": "Délai dépassé, ou mémoire demandée au-delà de la limite : la requête est arrêtée."},
 }
 
 
@@ -70,6 +76,8 @@ def _answer(
         raise Problem(403, str(e)) from None
     except SparqlQueryTimeout as e:
         raise Problem(503, str(e), title="Délai dépassé") from None
+    except SparqlQueryResources as e:
+        raise Problem(503, str(e)) from None
     except SparqlQueryError as e:
         raise Problem(400, str(e)) from None
     media_type = negotiate(answer.form, request.headers.get("accept"))

@@ -4,12 +4,14 @@ changes), the settings, and the Neo4j driver when one is configured."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 
 from api.web.settings import WebSettings
+from graph.analytic import AnalyticGraph, analytic_projection
 from graph.model import Provenance
 from graph.oxigraph_store import OxigraphStore
 from queries.catalogue import catalogue
@@ -18,6 +20,9 @@ from queries.partners import PartnerIndex, partner_index
 from queries.search import SearchIndex
 
 __all__ = ["Services", "services"]
+
+T = TypeVar("T")
+_MAX_VIEWS = 64  # views of one store state held at most
 
 
 @dataclass
@@ -30,6 +35,8 @@ class Services:
     _datasets: tuple[str, tuple[Provenance, ...]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _partners_lock: threading.Lock = field(default_factory=threading.Lock)
+    _views: dict[Hashable, tuple[str, Any]] = field(default_factory=dict)
+    _views_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def state(self) -> str:
         """The store's state token (`GraphStore.state`, a file read): it changes with
@@ -69,6 +76,31 @@ class Services:
             if self._partners is None or self._partners[0] != state:
                 self._partners = (state, partner_index(org_network(self.store)))
             return self._partners[1]
+
+    def analytic(self) -> AnalyticGraph:
+        """The organisation lens of the store as it is now (`graph.analytic`, which
+        caches it by state)."""
+        return analytic_projection(self.store)
+
+    def view(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """`compute()` once per store state and `key`: network-analysis views are costly
+        on a national graph and the same until the store changes. One computation at a
+        time; an error is not kept."""
+        state = self.state()
+        held = self._views.get(key)
+        if held is not None and held[0] == state:
+            found: T = held[1]
+            return found
+        with self._views_lock:
+            held = self._views.get(key)
+            if held is not None and held[0] == state:
+                return held[1]  # type: ignore[no-any-return]
+            value = compute()
+            self._views = {k: v for k, v in self._views.items() if v[0] == state}
+            if len(self._views) >= _MAX_VIEWS:
+                self._views.pop(next(iter(self._views)))
+            self._views[key] = (state, value)
+            return value
 
 
 def services(request: Request) -> Services:

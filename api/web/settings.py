@@ -17,6 +17,7 @@ class WebSettings:
     cypher_row_limit: int = 1000
     max_per_page: int = 200
     max_network_nodes: int = 500
+    max_overview_nodes: int = 50_000  # organisations the overview draws at most
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WebSettings:

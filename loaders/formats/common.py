@@ -380,4 +380,5 @@ class _Collector:
 
     def output(self, provenance: Provenance) -> LoaderOutput:
         batch = Batch(provenance, tuple(self.nodes.values()), tuple(self.edges.values()))
-        return LoaderOutput(batch, len(self.table.rows), self.rejected, self.unresolved)
+        rows_in = len(self.table.rows) + len(self.table.malformed)  # a ragged row was read too
+        return LoaderOutput(batch, rows_in, self.rejected, self.unresolved)

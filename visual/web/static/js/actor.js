@@ -36,6 +36,12 @@
         "Département",
         actor.departement ? el("a", { href: nodeHref(actor.departement) }, actor.departement_name || actor.departement) : null,
       ],
+      [
+        "Vue du collectif",
+        MAILLAGE.collectives.includes(actor.kind)
+          ? el("a", { id: "club-view-link", href: `/club/${encodeURIComponent(actor.id)}` }, "membres, couverture, SIAE à relier, courtiers")
+          : null,
+      ],
       ["Secteurs", (actor.sectors || []).map((s) => s.label).join(" ; ")],
       ["Métiers", (actor.jobs || []).map((j) => j.label).join(" ; ")],
       [

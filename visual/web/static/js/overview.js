@@ -27,16 +27,17 @@
     if (event) event.preventDefault();
     setStatus("overview-status", "Chargement du réseau…");
     try {
-      const body = await api("/api/v1/overview", { territoire: territory.value.trim(), color: colour.value });
+      const body = await api("/api/v1/overview", { territoire: territory.value.trim() });
       const graph = new graphology.MultiDirectedGraph();
-      const maxCentrality = Math.max(1e-9, ...body.nodes.map((n) => n.centrality || 0));
+      const maxRank = body.nodes.reduce((m, n) => Math.max(m, n.pagerank), 1e-9);
       for (const n of body.nodes) {
         graph.addNode(n.id, {
           x: n.x,
           y: n.y,
           label: n.name,
           kind: n.kind,
-          size: n.size || 2 + 10 * Math.sqrt((n.centrality || 0) / maxCentrality),
+          community: n.community,
+          size: 3 + 12 * Math.sqrt(n.pagerank / maxRank),
           color: colour.value === "community" ? COMMUNITY_COLOURS[Math.abs(n.community || 0) % COMMUNITY_COLOURS.length] : kindInfo(n.kind).colour,
         });
       }
@@ -50,9 +51,13 @@
       renderer.on("clickNode", ({ node }) => window.location.assign(nodeHref({ id: node, kind: graph.getNodeAttribute(node, "kind") })));
       window.maillageOverview = { graph, renderer };
       legend(body);
+      const synthetic = body.nodes.filter((n) => n.synthetic).length;
       setStatus(
         "overview-status",
-        `${plural(graph.order, "organisation", "organisations")}, ${plural(graph.size, "relation", "relations")}. ` +
+        plural(graph.order, "organisation", "organisations") +
+          (body.truncated ? " (les plus reliées seulement)" : "") +
+          (synthetic ? ` dont ${formatNumber(synthetic)} synthétiques (générées)` : "") +
+          `, ${plural(graph.size, "lien", "liens")}, ${plural(body.communities, "communauté", "communautés")}. ` +
           "Molette pour zoomer, cliquer un acteur pour ouvrir sa page.",
       );
     } catch (error) {
@@ -61,5 +66,6 @@
   }
 
   document.getElementById("overview-form").addEventListener("submit", load);
+  colour.addEventListener("change", load);
   load();
 })();

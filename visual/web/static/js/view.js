@@ -1,123 +1,199 @@
 // Club and territory pages: the network-analysis view of /api/v1/clubs/{id} or
-// /api/v1/territories/{id}, drawn as tables and bar charts (Observable Plot). Every list
-// of records becomes a table; every list or mapping of counts also becomes a chart.
+// /api/v1/territories/{id} (tables computed by queries.club / queries.territory), each
+// table with its CSV export and, where it compares counts, a bar chart (Observable Plot).
 "use strict";
 
 (function () {
   const root = document.getElementById("view");
   const id = root.dataset.id;
-  const view = root.dataset.view;
+  const view = root.dataset.view; // "clubs" or "territories"
+  const exportView = view === "clubs" ? "club" : "territoire";
   const body = document.getElementById("view-body");
+  const SERIES = ["territoire", "département", "médiane nationale des départements"];
+  const SERIES_COLOURS = ["#00798c", "#edae49", "#8d99ae"];
+  const SIAE_ROWS = ["SIAE", "ACI", "EI", "AI", "ETTI", "EITI"];
+  window.maillageCharts = {};
 
-  const LABELS = {
-    members: "Membres", members_by_naf: "Membres par section NAF", members_by_section: "Membres par section NAF",
-    members_by_size: "Membres par tranche d'effectif", by_naf: "Par section NAF", by_size: "Par tranche d'effectif",
-    coverage: "Couverture", unlinked_siae: "SIAE sans lien avec le club", bridges: "Ponts",
-    brokers: "Intermédiaires (courtiers)", communities: "Communautés", siae_by_kind: "SIAE par type",
-    companies_engaged: "Entreprises engagées", partnerships_per_siae: "Partenariats par SIAE",
-    sectors_covered: "Secteurs couverts", sectors_missing: "Secteurs manquants", zones_blanches: "Zones blanches",
-    comparison: "Comparaison", centrality: "Centralité", name: "Nom", kind: "Type", kind_label: "Type",
-    count: "Nombre", value: "Valeur", score: "Score", rank: "Rang", label: "Libellé", siret: "SIRET",
-    commune: "Commune", commune_name: "Commune", departement: "Département", total: "Total",
-    share: "Part", size: "Taille", degree: "Degré", betweenness: "Intermédiarité", pagerank: "PageRank",
+  // Which tables get a chart, and from which columns: {label, value} bars, or the
+  // territory's indicators grouped by series.
+  const BARS = {
+    sections: ["section NAF", "membres"],
+    tranches: ["libellé", "membres"],
+    couverture: ["section NAF", "couverture %"],
+    siae: ["nom", "partenariats"],
+    zones_blanches: ["nom", "distance au plus proche ACI ou EI km"],
+    courtiers: ["nom", "intermédiarité"],
   };
-  const HIDDEN = new Set(["id", "synthetic", "famille", "latitude", "longitude"]);
 
-  const label = (key) => LABELS[key] || key.replace(/_/g, " ").replace(/^./, (c) => c.toUpperCase());
-  const isRecord = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
-  const isNumber = (v) => typeof v === "number" && Number.isFinite(v);
-
-  function cell(value, record, key) {
-    if (key === "name" && record.id) return el("a", { href: nodeHref(record) }, value);
-    if (Array.isArray(value)) {
-      return value.map((v, i) => [i ? ", " : "", isRecord(v) && v.id ? nodeLink(v) : isRecord(v) ? v.name || v.label || JSON.stringify(v) : String(v)]).flat();
-    }
-    if (isRecord(value)) return value.id ? nodeLink(value) : value.name || value.label || JSON.stringify(value);
-    if (value === true) return "oui";
-    if (value === false) return "non";
-    return value == null ? "—" : formatNumber(value);
+  // Rows as records; a NAF section letter is shown with its name (« F — Construction »).
+  function records(table) {
+    return table.rows.map((row) =>
+      Object.fromEntries(
+        table.columns.map((c, i) => [c, c === "section NAF" && MAILLAGE.naf_sections[row[i]] ? `${row[i]} — ${MAILLAGE.naf_sections[row[i]]}` : row[i]]),
+      ),
+    );
   }
 
-  function table(records) {
-    const columns = [...new Set(records.flatMap((r) => Object.keys(r)))].filter((k) => !HIDDEN.has(k)).slice(0, 8);
+  function barChart(key, pairs, axis) {
+    window.maillageCharts[key] = pairs;
+    const svg = Plot.plot({
+      marginLeft: 300,
+      marginRight: 50,
+      width: Math.min(820, root.clientWidth || 800),
+      height: 28 * pairs.length + 40,
+      x: { grid: true, label: axis },
+      y: { label: null },
+      marks: [
+        Plot.barX(pairs, { x: "value", y: "label", fill: "#00798c", sort: { y: "-x" } }),
+        Plot.text(pairs, { x: "value", y: "label", text: (d) => formatNumber(d.value), dx: 16 }),
+        Plot.ruleX([0]),
+      ],
+    });
+    return el("div", { class: "chart", "data-chart": key }, svg);
+  }
+
+  function indicatorChart(table) {
+    const data = records(table)
+      .filter((r) => SIAE_ROWS.includes(r.indicateur))
+      .flatMap((r) => SERIES.map((s) => ({ indicateur: r.indicateur, serie: s, value: r[s] ?? 0 })));
+    window.maillageCharts.indicateurs = data;
+    const svg = Plot.plot({
+      marginLeft: 70,
+      marginRight: 50,
+      width: Math.min(820, root.clientWidth || 800),
+      height: 28 * data.length + 40,
+      x: { grid: true, label: "SIAE" },
+      y: { axis: null, domain: SERIES },
+      fy: { label: null, domain: SIAE_ROWS },
+      color: { domain: SERIES, range: SERIES_COLOURS, legend: true },
+      marks: [
+        Plot.barX(data, { x: "value", y: "serie", fy: "indicateur", fill: "serie" }),
+        Plot.text(data, { x: "value", y: "serie", fy: "indicateur", text: (d) => formatNumber(d.value), dx: 12 }),
+        Plot.ruleX([0]),
+      ],
+    });
+    return el("div", { class: "chart", "data-chart": "indicateurs" }, svg);
+  }
+
+  function chart(table) {
+    if (typeof Plot === "undefined" || !table.rows.length) return null;
+    if (table.key === "indicateurs") return indicatorChart(table);
+    const columns = BARS[table.key];
+    if (!columns) return null;
+    const pairs = records(table)
+      .filter((r) => typeof r[columns[1]] === "number")
+      .slice(0, 30)
+      .map((r) => ({ label: String(r[columns[0]]), value: r[columns[1]] }));
+    return pairs.length ? barChart(table.key, pairs, columns[1]) : null;
+  }
+
+  // A table of the view: ids become links on the name beside them, and are not shown.
+  function dataTable(table) {
+    const idColumn = table.columns.indexOf("id") >= 0 ? "id" : table.columns.indexOf("commune") >= 0 && table.key === "zones_blanches" ? "commune" : null;
+    const shown = table.columns.filter((c) => c !== idColumn);
+    const nameColumn = idColumn ? shown.find((c) => c === "nom") : null;
+    const synthetic = new Set(table.synthetic || []);
+    const rows = records(table).map((r) =>
+      el(
+        "tr",
+        {},
+        shown.map((c) => {
+          const value = r[c];
+          const text = value === null || value === undefined ? "—" : formatNumber(value);
+          const content = c === nameColumn
+            ? [el("a", { href: nodeHref(r[idColumn]) }, text), " ", syntheticBadge({ synthetic: synthetic.has(r[idColumn]) })]
+            : text;
+          return el("td", { class: typeof value === "number" ? "num" : null }, content);
+        }),
+      ),
+    );
     return el(
       "table",
       { class: "data" },
-      el("thead", {}, el("tr", {}, columns.map((c) => el("th", { scope: "col" }, label(c))))),
+      el("thead", {}, el("tr", {}, shown.map((c) => el("th", { scope: "col" }, c)))),
+      el("tbody", {}, rows),
+    );
+  }
+
+  function section(table) {
+    const params = new URLSearchParams(view === "clubs" ? { id } : { territoire: id });
+    params.set("tableau", table.key);
+    return el(
+      "section",
+      { class: "view-section panel", id: `table-${table.key}`, "data-key": table.key },
+      el("h2", {}, table.title),
+      el("p", { class: "meta" }, el("a", { href: `/api/v1/export/${exportView}?${params}`, download: "" }, "Exporter en CSV")),
+      table.rows.length ? [chart(table), dataTable(table)] : el("p", { class: "meta" }, "Aucune ligne."),
+    );
+  }
+
+  function heading(data) {
+    document.getElementById("view-title").replaceChildren(el("span", {}, data.name, " ", syntheticBadge(data)));
+    document.title = `${data.name} — maillage`;
+    const facts = view === "clubs"
+      ? [
+          ["Type", data.kind_label],
+          ["Territoire", data.territoire ? el("a", { href: nodeHref(data.territoire) }, data.territoire_name || data.territoire) : null],
+          ["Membres", plural(data.members.length, "membre", "membres")],
+          ["Fiche", el("a", { href: `/acteur/${encodeURIComponent(data.id)}` }, "identité, réseau et partenaires possibles")],
+        ]
+      : [
+          ["Type", data.kind_label],
+          ["Département", data.departement && data.departement !== data.id ? el("a", { href: nodeHref(data.departement) }, data.departement_name) : null],
+          ["Zone blanche", `commune à plus de ${formatNumber(data.km)} km de tout ACI ou EI`],
+          ["Réseau", el("a", { href: `/vue-ensemble?territoire=${encodeURIComponent(data.id)}` }, "vue d'ensemble des organisations du territoire")],
+        ];
+    return el(
+      "dl",
+      { class: "identity panel", id: "view-facts" },
+      facts.filter(([, v]) => v).flatMap(([term, value]) => [el("dt", {}, term), el("dd", {}, value)]),
+    );
+  }
+
+  // The members, folded when they are many (the tables come first).
+  function members(data) {
+    const synthetic = data.members.filter((m) => m.synthetic).length;
+    const summary = `${plural(data.members.length, "membre", "membres")}` + (synthetic ? `, dont ${formatNumber(synthetic)} synthétiques` : "");
+    return el(
+      "section",
+      { class: "view-section panel", id: "members" },
+      el("h2", {}, "Membres"),
       el(
-        "tbody",
-        {},
-        records.map((r) =>
-          el("tr", {}, columns.map((c) => el("td", { class: isNumber(r[c]) ? "num" : null }, cell(r[c], r, c), c === "name" ? [" ", syntheticBadge(r)] : null))),
+        "details",
+        { open: data.members.length <= 12 },
+        el("summary", {}, summary),
+        el(
+          "ul",
+          { class: "members" },
+          data.members.map((m) => el("li", {}, el("a", { href: nodeHref(m) }, m.name), " ", kindBadge(m.kind, m.kind_label), " ", syntheticBadge(m))),
         ),
       ),
     );
   }
 
-  // A bar chart of {label, value} pairs; null when there is nothing to compare.
-  function chart(pairs) {
-    if (pairs.length < 2 || typeof Plot === "undefined") return null;
-    const svg = Plot.plot({
-      marginLeft: 230,
-      width: Math.min(900, document.getElementById("view").clientWidth || 800),
-      height: 26 * pairs.length + 40,
-      x: { grid: true, label: null },
-      y: { label: null },
-      marks: [
-        Plot.barX(pairs, { x: "value", y: "label", fill: "#00798c", sort: { y: "-x" } }),
-        Plot.text(pairs, { x: "value", y: "label", text: (d) => formatNumber(d.value), dx: 14 }),
-        Plot.ruleX([0]),
-      ],
-    });
-    return el("div", { class: "chart" }, svg);
-  }
-
-  function countPairs(records) {
-    if (!records.length || !records.every(isRecord)) return [];
-    const numeric = ["count", "value", "n", "total", "score", "members"].find((k) => records.every((r) => isNumber(r[k])));
-    const text = ["label", "name", "kind_label", "kind", "id"].find((k) => records.every((r) => typeof r[k] === "string"));
-    return numeric && text ? records.slice(0, 30).map((r) => ({ label: r[text], value: r[numeric] })) : [];
-  }
-
-  function section(key, value, level) {
-    const heading = el(level <= 2 ? "h2" : "h3", {}, label(key));
-    if (Array.isArray(value)) {
-      if (!value.length) return el("section", { class: "view-section" }, heading, el("p", { class: "meta" }, "Aucun."));
-      if (value.every(isRecord)) return el("section", { class: "view-section panel" }, heading, chart(countPairs(value)), table(value));
-      return el("section", { class: "view-section panel" }, heading, el("p", {}, cell(value, {}, key)));
-    }
-    if (isRecord(value)) {
-      const entries = Object.entries(value);
-      if (entries.length && entries.every(([, v]) => isNumber(v))) {
-        const pairs = entries.map(([k, v]) => ({ label: label(k), value: v }));
-        return el("section", { class: "view-section panel" }, heading, chart(pairs), table(entries.map(([k, v]) => ({ label: label(k), value: v }))));
-      }
-      return el("section", { class: "view-section" }, heading, render(value, level + 1));
-    }
-    return null;
-  }
-
-  function render(data, level) {
-    const scalars = Object.entries(data).filter(([k, v]) => !HIDDEN.has(k) && !isRecord(v) && !Array.isArray(v) && k !== "name");
-    const parts = [];
-    if (scalars.length) {
-      parts.push(el("dl", { class: "identity panel" }, scalars.flatMap(([k, v]) => [el("dt", {}, label(k)), el("dd", {}, cell(v, data, k))])));
-    }
-    for (const [k, v] of Object.entries(data)) {
-      if (!HIDDEN.has(k) && (isRecord(v) || Array.isArray(v))) parts.push(section(k, v, level));
-    }
-    return el("div", {}, parts);
+  async function central() {
+    const page = await api("/api/v1/centrality", { territoire: id, per_page: 10 });
+    const table = {
+      key: "centralite",
+      title: "Organisations les plus centrales (PageRank)",
+      columns: ["id", "nom", "type", "PageRank", "degré", "intermédiarité"],
+      rows: page.items.map((i) => [i.id, i.name, i.kind_label, i.pagerank, i.degree, i.betweenness]),
+      synthetic: page.items.filter((i) => i.synthetic).map((i) => i.id),
+    };
+    const done = section(table);
+    done.querySelector(".meta a").setAttribute("href", `/api/v1/export/centralite?territoire=${encodeURIComponent(id)}`);
+    return done;
   }
 
   api(`/api/v1/${view}/${encodeURIComponent(id)}`)
-    .then((data) => {
-      if (data.name) {
-        const title = document.getElementById("view-title");
-        title.replaceChildren(el("span", {}, `${title.textContent} : ${data.name} `, syntheticBadge(data)));
-        document.title = `${data.name} — maillage`;
-      }
-      body.replaceChildren(render(data, 2));
+    .then(async (data) => {
+      const parts = [heading(data)];
+      if (view === "clubs") parts.push(members(data));
+      parts.push(...data.tables.map(section));
+      if (view === "territories") parts.push(await central().catch(() => null));
+      body.replaceChildren(...parts);
       setStatus("view-status", "");
+      root.dataset.ready = "true";
     })
     .catch((error) => {
       setStatus("view-status", "");
