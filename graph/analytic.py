@@ -77,6 +77,7 @@ from typing import Any, Final, NamedTuple, cast
 
 import igraph as ig
 import networkx as nx
+import numpy as np
 from pyoxigraph import QueryResultsFormat
 
 from graph.kinds import CodeKind, OrgKind, PlaceKind, RelKind
@@ -137,7 +138,7 @@ _LEVEL_FACETS: Final = {
     "region": PlaceKind.REGION.value,
 }
 _PROPS: Final = ("latitude", "longitude", "siret", "size_band")
-_CACHE_VERSION: Final = 4
+_CACHE_VERSION: Final = 5
 
 
 class Place(NamedTuple):
@@ -298,30 +299,76 @@ def _read_cache(file: Path | None, state: str) -> AnalyticGraph | None:
             version, held_state = pickle.load(f)
             if version != _CACHE_VERSION or held_state != state:
                 return None
-            ids, graph, facets, lens, places, codes = pickle.load(f)
+            payload = pickle.load(f)
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
         return None
-    index = {n: i for i, n in enumerate(ids)}
-    return AnalyticGraph(ids, index, graph, facets, state, lens, places, codes)
+    ids = tuple(payload["ids"].split("\n")) if payload["ids"] else ()
+    G = ig.Graph(n=len(ids), edges=payload["edges"], directed=payload["directed"])
+    G.vs["name"] = list(ids)
+    for attr, column in payload["vertex"].items():
+        G.vs[attr] = _decoded(column)
+    for attr, column in payload["edge"].items():
+        G.es[attr] = _decoded(column)
+    facets = {name: _decoded(column) for name, column in payload["facets"].items()}
+    index = dict(zip(ids, range(len(ids)), strict=True))
+    places = dict(zip(payload["places"], map(Place._make, payload["places"].values()), strict=True))
+    return AnalyticGraph(ids, index, G, facets, state, payload["lens"], places, payload["codes"])
 
 
 def _write_cache(file: Path | None, built: AnalyticGraph) -> None:
+    """Columns, not objects: the ids joined in one string, the edges as an array, every
+    attribute and facet as its distinct values and one small integer per row (reading
+    back is a few array indexings, not the unpickling of millions of objects)."""
     if file is None:
         return
     file.parent.mkdir(parents=True, exist_ok=True)
     tmp = file.with_name(f"{file.name}.{uuid.uuid4().hex}.tmp")
+    G = built.graph
+    payload = {
+        "ids": "\n".join(built.ids),
+        "directed": G.is_directed(),
+        "edges": np.asarray(G.get_edgelist(), dtype=np.int64).reshape(-1, 2),
+        "vertex": {a: _encoded(G.vs[a]) for a in G.vs.attributes() if a != "name"},
+        "edge": {a: _encoded(G.es[a]) for a in G.es.attributes()},
+        "facets": {name: _encoded(column) for name, column in built.facets.items()},
+        "lens": built.lens,
+        "places": {p: tuple(place) for p, place in built.places.items()},
+        "codes": dict(built.codes),
+    }
     with tmp.open("wb") as f:
         pickle.dump((_CACHE_VERSION, built.state), f, protocol=pickle.HIGHEST_PROTOCOL)
-        payload = (
-            built.ids,
-            built.graph,
-            dict(built.facets),
-            built.lens,
-            dict(built.places),
-            dict(built.codes),
-        )
         pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(file)
+
+
+_SEPARATOR: Final = "\x1f"
+
+
+def _encoded(column: Sequence[Any]) -> Any:
+    """A column as its distinct values (first seen first) and each row's index into them;
+    a column of strings most of them distinct (labels, SIRET), as one joined string."""
+    distinct: dict[tuple[type, Any], int] = {}  # by type too: True and 1.0 stay apart
+    codes = [distinct.setdefault((value.__class__, value), len(distinct)) for value in column]
+    if len(distinct) > len(column) // 2 and all(
+        kind is str and _SEPARATOR not in value for kind, value in distinct
+    ):
+        return _SEPARATOR.join(column)
+    return [value for _, value in distinct], np.asarray(codes, dtype=np.int32)
+
+
+def _decoded(column: Any) -> list[Any]:
+    if isinstance(column, str):
+        return column.split(_SEPARATOR)
+    values, codes = column
+    if not len(codes):
+        return []
+    if any(isinstance(value, tuple) for value in values):
+        table = np.empty(len(values), dtype=object)
+        for i, value in enumerate(values):  # element by element: tuples stay whole
+            table[i] = value
+    else:
+        table = np.array(values, dtype=object)
+    return list(table[codes].tolist())
 
 
 # -- what a backend gives -------------------------------------------------------------------------
