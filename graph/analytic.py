@@ -4,8 +4,9 @@
 makes a networkx graph: right for exploring, far too slow for computing on the
 national graph. `analytic_projection` reads only what network analysis needs —
 node ids, kinds and names, the relations between organisations, and a few facets —
-in bulk (SPARQL SELECTs serialised as CSV for the RDF store, a few Cypher queries
-for Neo4j) straight into igraph, and caches the result keyed by the store's state.
+in bulk (SPARQL SELECTs per dataset graph and predicate, serialised as CSV, for the
+RDF store; one Cypher query for Neo4j) straight into igraph, and caches the result
+keyed by the store's state.
 
 Lenses
 ------
@@ -59,7 +60,8 @@ related to them.
 Cache
 -----
 Keyed by `GraphStore.state()`, which every write changes: in memory for every store,
-and on disk next to an on-disk RDF store (``<store>.analytic/organisations.pickle``).
+and on disk next to an on-disk RDF store (``<store>.analytic/organisations.pickle``,
+stored as columns: see `_write_cache`).
 """
 
 from __future__ import annotations
@@ -598,24 +600,24 @@ def _typed(name: str, text: str) -> Any:
     return text
 
 
-# Neo4j: the resolved kind, name and properties Neo4jStore keeps on each node.
+# Neo4j: the resolved kind, name and properties Neo4jStore keeps on each node, and its
+# outgoing relations (those the projection reads), in one query.
 
-_NEO4J_NODES: Final = """
+_NEO4J_PROJECTION: Final = """
 MATCH (n:Node)
 RETURN n.id AS id, n.kind AS kind, n.name AS name, n.sources AS sources,
-       n.latitude AS latitude, n.longitude AS longitude, n.siret AS siret, n.size_band AS size_band
-"""
-_NEO4J_EDGES: Final = """
-MATCH (s:Node)-[r]->(t:Node)
-WHERE s:Organisation OR (s:Place AND t:Place) OR s:MarchePublic
-RETURN s.id AS source, type(r) AS rel, t.id AS target, r.key AS key, r.qualified AS qualified,
-       r.sources AS sources
+       n.latitude AS latitude, n.longitude AS longitude, n.siret AS siret, n.size_band AS size_band,
+       [(n)-[r]->(t:Node) WHERE n:Organisation OR (n:Place AND t:Place) OR n:MarchePublic
+        | [type(r), t.id, r.key, r.qualified, r.sources]] AS out
 """
 
 
 def _bulk_from_neo4j(store: Neo4jStore) -> _Bulk:
     bulk = _Bulk(synthetic_sources=frozenset(p.source for p in store.datasets() if p.synthetic))
-    for r in store.read(_NEO4J_NODES):
+    direct: set[tuple[str, str, str]] = set()
+    keys: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    stated: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for r in store.read(_NEO4J_PROJECTION):
         node = r["id"]
         bulk.kinds[node] = r["kind"]
         bulk.names[node] = r["name"]
@@ -625,16 +627,13 @@ def _bulk_from_neo4j(store: Neo4jStore) -> _Bulk:
             value = r[name]
             if value is not None:
                 bulk.props[node][name] = float(value) if name in ("latitude", "longitude") else value
-    direct: set[tuple[str, str, str]] = set()
-    keys: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    stated: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for r in store.read(_NEO4J_EDGES):
-        triple = (r["source"], r["rel"], r["target"])
-        direct.add(triple)
-        if r["qualified"]:
-            keys[triple].append(r["key"] or "")
-        if r["rel"] in _LENS_REL_VALUES:
-            stated[triple].update(r["sources"] or ())
+        for rel, target, key, qualified, sources in r["out"]:
+            triple = (node, rel, target)
+            direct.add(triple)
+            if qualified:
+                keys[triple].append(key or "")
+            if rel in _LENS_REL_VALUES:
+                stated[triple].update(sources or ())
     bulk.edges = _fold(sorted(direct), keys)
     bulk.edge_sources = {triple: tuple(sorted(found)) for triple, found in stated.items()}
     return bulk
