@@ -36,6 +36,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Final
 
 from graph.ids import slugify
 from graph.kinds import OrgKind
@@ -258,9 +259,29 @@ def read(
                 "rien n'a été écrit",
                 [r.report() for r in done],
             )
+        if _names_nothing_known(output):
+            raise LoadAborted(
+                f"{file} : aucune de ses {output.rows_in:,} lignes ne nomme une organisation ou un lieu "
+                "que le magasin connaît : charger d'abord ce qu'il nomme (« maillage load reel » pour les "
+                "structures et les lieux réels, puis le fichier des entreprises) ; rien n'a été écrit",
+                [r.report() for r in done],
+            )
         missing = _dangling(output, known)
         if missing is not None:
             raise LoadAborted(f"{file} : {missing} ; rien n'a été écrit", [r.report() for r in done])
+
+
+_UNKNOWN_NAMES: Final = ("unknown organisation", "unknown département")
+
+
+def _names_nothing_known(output: LoaderOutput) -> bool:
+    """Whether every row of a file was rejected, mostly for naming what the store lacks
+    (a clubs file loaded before the organisations it names)."""
+    rejected = output.rejected
+    if not output.rows_in or len(rejected) < output.rows_in:
+        return False
+    unknown = sum(1 for r in rejected if r.reason.startswith(_UNKNOWN_NAMES))
+    return unknown * 2 > len(rejected)
 
 
 def _one_line(error: BaseException) -> str:
@@ -307,7 +328,9 @@ def load(
     done = read(store, request, frame=frame, ceiling=ceiling)
     held = {d.source for d in store.datasets()}
     reports: list[LoadReport] = []
-    for current in done:
+    done.reverse()
+    while done:  # each output let go once written
+        current = done.pop()
         output = current.output
         if not current.partial and output.batch.provenance.source in held:
             output = plan_update(store, output)

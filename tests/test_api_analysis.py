@@ -69,6 +69,9 @@ def test_club_view_presents_the_club_leaders_tables(client: TestClient) -> None:
     assert by_key["siae_sans_lien"]["rows"] == [
         ["org:ei-troyes", "Recyclerie de Troyes", "EI", "Troyes", 0.0, 0.0]
     ]
+    assert by_key["siae_sans_lien"]["synthetic"] == ["org:ei-troyes"]  # the fixture is synthetic
+    assert by_key["sections"]["synthetic"] == []  # no organisation in it
+    assert [m["synthetic"] for m in answer["members"]] == [True, True, True]
     assert by_key["passerelles"]["rows"] == []
     # without the club, Boutique Boulot and the Menuiserie stay tied; Leader SA is alone
     assert by_key["communautes"]["rows"] == [

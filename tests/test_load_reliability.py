@@ -194,3 +194,18 @@ def test_unclosed_quote_is_reported_on_the_line_it_opens(tmp_path: Path) -> None
         "as one value"
     ) in result.output.splitlines()
     assert AUBE.source  # the fixture store held the members the first row names
+
+
+def test_a_clubs_file_before_what_it_names_is_refused_saying_what_to_load_first(tmp_path: Path) -> None:
+    clubs = tmp_path / "clubs.csv"
+    rows = ["Club de l'Aube,10,34267885100045,leader,2019", "Club de l'Aube,10,80746931700018,membre,"]
+    clubs.write_text("\n".join(["club,departement,siret,role,since", *rows]) + "\n", encoding="utf-8")
+    store = tmp_path / "store"
+    result = runner.invoke(app, ["load", "clubs", str(clubs), "--store", str(store)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == (
+        "erreur : clubs.csv : aucune de ses 2 lignes ne nomme une organisation ou un lieu que le magasin "
+        "connaît : charger d'abord ce qu'il nomme (« maillage load reel » pour les structures et les lieux "
+        "réels, puis le fichier des entreprises) ; rien n'a été écrit"
+    )
+    assert held(store) == ([], 0)

@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from graph.neo4j_store import Neo4jStore
 from graph.store import GraphStore
 from loaders.pipeline import LoadRequest, LoadSource, load
 from tests.conftest import AUBE, aube_batch
@@ -157,3 +158,19 @@ def test_cli_load_reports_closures_and_datasets_lists_then_drops(tmp_path: Path,
     again = runner.invoke(app, ["drop-dataset", "liste", "--store", store])
     assert again.exit_code == 1
     assert "aucun jeu « liste » dans le magasin ; jeux : aucun" in again.output
+
+
+def test_cli_datasets_and_drop_dataset_on_neo4j(neo4j_store: Neo4jStore, tmp_path: Path, data: Path) -> None:
+    uri = neo4j_store.address
+    first = dated_file(tmp_path / "liste.csv", [BALUCHON, COLLECTERIE], date(2024, 1, 15))
+    args = ["load", "organisations", str(first), "--map", MAPPING, "--neo4j", uri, "--data", str(data)]
+    assert runner.invoke(app, args).exit_code == 0
+    dated_file(tmp_path / "liste.csv", [COLLECTERIE], date(2024, 6, 1))
+    result = runner.invoke(app, args)
+    assert "liste : 1 organisations absentes de la nouvelle liste, fermées" in result.output
+    listed = runner.invoke(app, ["datasets", "--neo4j", uri])
+    assert listed.output.splitlines()[2].split() == ["liste", "2024-06-01", "réel", "liste.csv"]
+    dropped = runner.invoke(app, ["drop-dataset", "liste", "--neo4j", uri])
+    assert (dropped.exit_code, dropped.output) == (0, "jeu « liste » supprimé\n")
+    assert neo4j_store.datasets() == []
+    assert neo4j_store.existing_ids(["org:80746931700018-ei", "org:75187049400026-aci"]) == set()

@@ -65,10 +65,14 @@ def test_club_page_shows_members_tables_and_charts(site: str, browser: WebDriver
     open_view(browser, site + "/club/org:club-10")
     shoot(browser, "club")
     title = browser.find_element(By.ID, "view-title").text
-    members = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#members li a")]
+    members = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#members li")]
     keys = [s.get_attribute("data-key") for s in browser.find_elements(By.CSS_SELECTOR, "section[data-key]")]
     assert title == "Club Les entreprises s'engagent de l'Aube synthétique"
-    assert members == ["Boutique Boulot", "Leader SA", "Menuiserie Champenoise"]
+    assert members == [
+        "Boutique Boulot Atelier et chantier d'insertion synthétique",
+        "Leader SA Entreprise synthétique",
+        "Menuiserie Champenoise Entreprise synthétique",
+    ]
     assert keys == [
         "sections",
         "tranches",
@@ -80,7 +84,7 @@ def test_club_page_shows_members_tables_and_charts(site: str, browser: WebDriver
     ]
     # three members of four Aube companies; the Recyclerie is tied to no member
     assert rows(browser, "couverture") == [["inconnu", "3", "4", "75"]]
-    assert rows(browser, "siae_sans_lien") == [["Recyclerie de Troyes", "EI", "Troyes", "0", "0"]]
+    assert rows(browser, "siae_sans_lien") == [["Recyclerie de Troyes synthétique", "EI", "Troyes", "0", "0"]]
     recyclerie = browser.find_element(By.CSS_SELECTOR, "#table-siae_sans_lien tbody a")
     assert recyclerie.get_attribute("href") == site + "/acteur/org%3Aei-troyes"
     assert browser.execute_script("return maillageCharts.sections") == [{"label": "inconnu", "value": 3}]
@@ -126,20 +130,23 @@ def test_territory_page_shows_indicators_siae_blank_communes_and_centrality(
     assert territory == {"SIAE": 2, "ACI": 1, "EI": 1, "AI": 0, "ETTI": 0, "EITI": 0}
     assert bars(browser, "indicateurs") == 18  # six indicators, three series
     assert rows(browser, "siae") == [
-        ["Boutique Boulot", "ACI", "Troyes", "2"],
-        ["Recyclerie de Troyes", "EI", "Troyes", "1"],
+        ["Boutique Boulot synthétique", "ACI", "Troyes", "2"],
+        ["Recyclerie de Troyes synthétique", "EI", "Troyes", "1"],
     ]
     assert rows(browser, "zones_blanches") == [["Romilly-sur-Seine", "35,4"]]
     romilly = browser.find_element(By.CSS_SELECTOR, "#table-zones_blanches tbody a")
     assert romilly.get_attribute("href") == site + "/territoire/commune%3A10323"
     # by PageRank; Boutique Boulot, the Recyclerie and Leader SA tie, by id
     assert [r[0] for r in rows(browser, "centralite")] == [
-        "Club Les entreprises s'engagent de l'Aube",
-        "Transports de Seine",
-        "Menuiserie Champenoise",
-        "Boutique Boulot",
-        "Recyclerie de Troyes",
-        "Leader SA",
+        f"{name} synthétique"
+        for name in (
+            "Club Les entreprises s'engagent de l'Aube",
+            "Transports de Seine",
+            "Menuiserie Champenoise",
+            "Boutique Boulot",
+            "Recyclerie de Troyes",
+            "Leader SA",
+        )
     ]
     assert rows(browser, "centralite")[0][2:] == ["0,35", "3", "0,2"]
     assert console_errors(browser) == []
@@ -155,7 +162,7 @@ def test_overview_draws_the_territory_network_in_webgl(site: str, browser: WebDr
     colours = node_attribute(browser, "color")
     webgl = browser.execute_script("return document.querySelectorAll('#overview canvas').length")
     assert (order, size) == (6, 5)
-    assert status.startswith("6 organisations, 5 liens, 3 communautés.")
+    assert status.startswith("6 organisations dont 6 synthétiques (générées), 5 liens, 3 communautés.")
     # sized by PageRank: the club (0.350649) largest, then Transports de Seine (0.187215)
     assert max(sizes, key=sizes.get) == "org:club-10"
     assert sizes["org:club-10"] == 15
@@ -178,4 +185,21 @@ def test_overview_colours_by_community_and_a_click_opens_the_actor(site: str, br
     wait(browser, "location.pathname.startsWith('/acteur/')")
     wait(browser, "document.querySelector('#actor-name').textContent !== '…'")
     assert browser.current_url == site + "/acteur/org%3Aboutique-boulot"
+    assert console_errors(browser) == []
+
+
+def test_overview_finds_a_territory_by_name_and_lists_the_organisations(
+    site: str, browser: WebDriver
+) -> None:
+    browser.get(site + "/vue-ensemble")
+    wait(browser, "window.maillageOverview && maillageOverview.graph.order > 0")
+    box = browser.find_element(By.ID, "ov-territoire")
+    box.send_keys("romilly")
+    box.submit()
+    wait(browser, "maillageOverview.graph.order === 2")
+    browser.find_element(By.CSS_SELECTOR, "#overview-list-box summary").click()
+    listed = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#overview-list li a")]
+    assert box.get_attribute("value") == "commune:10323"
+    # Romilly's network: Transports de Seine (PageRank 0.649) and its partner the Recyclerie
+    assert listed == ["Transports de Seine", "Recyclerie de Troyes"]
     assert console_errors(browser) == []

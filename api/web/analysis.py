@@ -29,10 +29,18 @@ class TableOut(BaseModel):
     title: str
     columns: list[str]
     rows: list[list[Cell]]
+    synthetic: list[str]  # the organisations of column « id » that only synthetic datasets state
 
 
-def table_out(key: str, title: str, table: Table) -> TableOut:
-    return TableOut(key=key, title=title, columns=list(table.columns), rows=[list(r) for r in table.rows])
+def table_out(key: str, title: str, table: Table, ag: AnalyticGraph) -> TableOut:
+    ids = [str(r[table.columns.index("id")]) for r in table.rows] if "id" in table.columns else []
+    return TableOut(
+        key=key,
+        title=title,
+        columns=list(table.columns),
+        rows=[list(r) for r in table.rows],
+        synthetic=[i for i in ids if i in ag.index and ag.facet("synthetic", i)],
+    )
 
 
 def club_of(svc: Services, club: str, limit: int) -> ClubView:

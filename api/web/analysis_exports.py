@@ -42,7 +42,7 @@ def club_export(svc: Services, club: str | None, tableau: str | None) -> Analysi
     if club is None:
         raise Problem(422, "paramètre « id » : obligatoire pour la vue club")
     view = club_of(svc, club, 20)
-    table = _chosen(club_tables(view), tableau)
+    table = _chosen(club_tables(view, svc.analytic()), tableau)
     return AnalysisExport([view.club, *view.members], table.columns, table.rows)
 
 
@@ -61,6 +61,6 @@ def territory_export(svc: Services, territory: str | None, tableau: str | None) 
     if territory is None:
         raise Problem(422, "paramètre « territoire » : obligatoire pour la vue territoire")
     view = territory_of(svc, territory, BLANK_KM, 50)
-    table = _chosen(territory_tables(view), tableau)
+    table = _chosen(territory_tables(view, svc.analytic()), tableau)
     ids = [r.id for r in ranking_of(svc, territory).rows]
     return AnalysisExport(ids, table.columns, table.rows)

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from api.web.analysis import TableOut, club_of, table_out
 from api.web.services import Services, services
+from graph.analytic import AnalyticGraph
 from graph.kinds import node_kind
 from queries.club import ClubView
 
@@ -35,6 +36,7 @@ class Member(BaseModel):
     name: str
     kind: str
     kind_label: str
+    synthetic: bool
 
 
 class ClubOut(BaseModel):
@@ -49,9 +51,9 @@ class ClubOut(BaseModel):
     synthetic: bool
 
 
-def club_tables(view: ClubView) -> list[TableOut]:
+def club_tables(view: ClubView, ag: AnalyticGraph) -> list[TableOut]:
     titles = {id(table): title for title, table in view.tables().items()}
-    return [table_out(key, titles[id(getattr(view, f))], getattr(view, f)) for key, f in CLUB_TABLES]
+    return [table_out(key, titles[id(getattr(view, f))], getattr(view, f), ag) for key, f in CLUB_TABLES]
 
 
 @router.get("/clubs/{node_id}", response_model=ClubOut, summary="Vue d'un club (ou PTCE, réseau…)")
@@ -71,7 +73,13 @@ def club(
 
     def member(m: str) -> Member:
         kind = vs[ag.index[m]]["kind"]
-        return Member(id=m, name=vs[ag.index[m]]["label"], kind=kind, kind_label=node_kind(kind).label)
+        return Member(
+            id=m,
+            name=vs[ag.index[m]]["label"],
+            kind=kind,
+            kind_label=node_kind(kind).label,
+            synthetic=bool(ag.facet("synthetic", m)),
+        )
 
     kind = vs[ag.index[view.club]]["kind"]
     place = ag.places.get(view.territory) if view.territory else None
@@ -83,6 +91,6 @@ def club(
         territoire=view.territory,
         territoire_name=place.name if place else None,
         members=[member(m) for m in view.members],
-        tables=club_tables(view),
+        tables=club_tables(view, ag),
         synthetic=bool(ag.facet("synthetic", view.club)),
     )

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from api.web.analysis import TableOut, table_out, territory_of
 from api.web.services import Services, services
+from graph.analytic import AnalyticGraph
 from graph.kinds import node_kind
 from queries.territory import BLANK_KM, TerritoryView
 
@@ -37,9 +38,9 @@ class TerritoryOut(BaseModel):
     tables: list[TableOut]
 
 
-def territory_tables(view: TerritoryView) -> list[TableOut]:
+def territory_tables(view: TerritoryView, ag: AnalyticGraph) -> list[TableOut]:
     titles = {id(table): title for title, table in view.tables().items()}
-    return [table_out(key, titles[id(getattr(view, f))], getattr(view, f)) for key, f in TERRITORY_TABLES]
+    return [table_out(key, titles[id(getattr(view, f))], getattr(view, f), ag) for key, f in TERRITORY_TABLES]
 
 
 @router.get("/territories/{node_id}", response_model=TerritoryOut, summary="Vue d'un territoire")
@@ -74,5 +75,5 @@ def territory(
         departement=view.departement,
         departement_name=dep.name if dep else None,
         km=km,
-        tables=territory_tables(view),
+        tables=territory_tables(view, svc.analytic()),
     )

@@ -25,14 +25,20 @@
     courtiers: ["nom", "intermédiarité"],
   };
 
+  // Rows as records; a NAF section letter is shown with its name (« F — Construction »).
   function records(table) {
-    return table.rows.map((row) => Object.fromEntries(table.columns.map((c, i) => [c, row[i]])));
+    return table.rows.map((row) =>
+      Object.fromEntries(
+        table.columns.map((c, i) => [c, c === "section NAF" && MAILLAGE.naf_sections[row[i]] ? `${row[i]} — ${MAILLAGE.naf_sections[row[i]]}` : row[i]]),
+      ),
+    );
   }
 
   function barChart(key, pairs, axis) {
     window.maillageCharts[key] = pairs;
     const svg = Plot.plot({
-      marginLeft: 220,
+      marginLeft: 300,
+      marginRight: 50,
       width: Math.min(820, root.clientWidth || 800),
       height: 28 * pairs.length + 40,
       x: { grid: true, label: axis },
@@ -53,6 +59,7 @@
     window.maillageCharts.indicateurs = data;
     const svg = Plot.plot({
       marginLeft: 70,
+      marginRight: 50,
       width: Math.min(820, root.clientWidth || 800),
       height: 28 * data.length + 40,
       x: { grid: true, label: "SIAE" },
@@ -85,6 +92,7 @@
     const idColumn = table.columns.indexOf("id") >= 0 ? "id" : table.columns.indexOf("commune") >= 0 && table.key === "zones_blanches" ? "commune" : null;
     const shown = table.columns.filter((c) => c !== idColumn);
     const nameColumn = idColumn ? shown.find((c) => c === "nom") : null;
+    const synthetic = new Set(table.synthetic || []);
     const rows = records(table).map((r) =>
       el(
         "tr",
@@ -92,7 +100,9 @@
         shown.map((c) => {
           const value = r[c];
           const text = value === null || value === undefined ? "—" : formatNumber(value);
-          const content = c === nameColumn ? el("a", { href: nodeHref(r[idColumn]) }, text) : text;
+          const content = c === nameColumn
+            ? [el("a", { href: nodeHref(r[idColumn]) }, text), " ", syntheticBadge({ synthetic: synthetic.has(r[idColumn]) })]
+            : text;
           return el("td", { class: typeof value === "number" ? "num" : null }, content);
         }),
       ),
@@ -140,12 +150,24 @@
     );
   }
 
+  // The members, folded when they are many (the tables come first).
   function members(data) {
+    const synthetic = data.members.filter((m) => m.synthetic).length;
+    const summary = `${plural(data.members.length, "membre", "membres")}` + (synthetic ? `, dont ${formatNumber(synthetic)} synthétiques` : "");
     return el(
       "section",
       { class: "view-section panel", id: "members" },
       el("h2", {}, "Membres"),
-      el("ul", { class: "members" }, data.members.map((m) => el("li", {}, el("a", { href: nodeHref(m) }, m.name), " ", kindBadge(m.kind, m.kind_label)))),
+      el(
+        "details",
+        { open: data.members.length <= 12 },
+        el("summary", {}, summary),
+        el(
+          "ul",
+          { class: "members" },
+          data.members.map((m) => el("li", {}, el("a", { href: nodeHref(m) }, m.name), " ", kindBadge(m.kind, m.kind_label), " ", syntheticBadge(m))),
+        ),
+      ),
     );
   }
 
@@ -156,6 +178,7 @@
       title: "Organisations les plus centrales (PageRank)",
       columns: ["id", "nom", "type", "PageRank", "degré", "intermédiarité"],
       rows: page.items.map((i) => [i.id, i.name, i.kind_label, i.pagerank, i.degree, i.betweenness]),
+      synthetic: page.items.filter((i) => i.synthetic).map((i) => i.id),
     };
     const done = section(table);
     done.querySelector(".meta a").setAttribute("href", `/api/v1/export/centralite?territoire=${encodeURIComponent(id)}`);

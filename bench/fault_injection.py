@@ -1,0 +1,155 @@
+"""Fault injection: kill `maillage load` with SIGKILL at random points, then check that
+the store it was writing holds, for every dataset, either what it held before the
+load or what a whole load writes: never a part of a dataset.
+
+    python -m bench.fault_injection                         # load reel, 8 kills
+    python -m bench.fault_injection --trials 20 --seed 7
+    python -m bench.fault_injection --load synthetique out/national   # a national load
+
+Each trial copies a base store (the guide's case studies, loaded once), starts the
+load on the copy in a child process, kills it after a random delay drawn over the
+duration of an uninterrupted load (measured first, on its own copy), then reopens the
+store and compares each dataset's quads (its named graph and metadata) with the
+before and after states. The merged default graph is checked too: every triple of a
+named graph is in it. Bounded by `--trials`; not part of the test suite (minutes).
+Reported as JSON: the machine, the reference duration, and per trial the delay, how
+far the load had gone (datasets complete) and the verdict. Exit 1 if any trial finds
+a store that is neither.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Final
+
+from pyoxigraph import DefaultGraph, NamedNode
+
+from bench.machine import machine
+from graph.oxigraph_store import OxigraphStore
+
+MAILLAGE: Final = Path(sys.executable).with_name("maillage")
+
+
+def fingerprints(path: Path) -> dict[str, str]:
+    """Per dataset graph of the store at `path`: a hash of its sorted quads (named graph
+    and metadata)."""
+    with OxigraphStore(path) as store:
+        graphs: dict[str, list[str]] = {}
+        for quad in store.quads():
+            graph = quad.graph_name if isinstance(quad.graph_name, NamedNode) else quad.subject
+            graphs.setdefault(str(graph), []).append(str(quad))
+        return {g: hashlib.sha256("\n".join(sorted(q)).encode()).hexdigest() for g, q in graphs.items()}
+
+
+def merged_graph_holds_every_dataset(path: Path) -> bool:
+    with OxigraphStore(path) as store:
+        for quad in store.quads():
+            if isinstance(quad.graph_name, NamedNode):
+                found = store.quads_for_pattern(quad.subject, quad.predicate, quad.object, DefaultGraph())
+                if next(found, None) is None:
+                    return False
+        return True
+
+
+def run_load(store: Path, load: list[str], *, kill_after: float | None) -> tuple[float, bool]:
+    """Run `maillage load … --store store`; kill it with SIGKILL after `kill_after`
+    seconds if given. Returns the seconds it ran and whether it was killed."""
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [str(MAILLAGE), "load", *load, "--store", str(store)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        child.wait(timeout=kill_after)
+    except subprocess.TimeoutExpired:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    return time.perf_counter() - started, child.returncode == -signal.SIGKILL
+
+
+@dataclass
+class Trial:
+    delay_s: float
+    killed: bool
+    datasets_after: int  # datasets in the after state
+    datasets_before: int  # datasets in the before state (or absent, if new)
+    partial: list[str]  # datasets in neither state: a failure
+    merged_ok: bool
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--load", nargs="+", default=["reel"], help="what `maillage load` loads (default: reel)"
+    )
+    parser.add_argument("--trials", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory(prefix="maillage-faults-") as tmp:
+        root = Path(tmp)
+        base = root / "base"
+        subprocess.run(
+            [str(MAILLAGE), "load", "guide", "--store", str(base)], check=True, capture_output=True
+        )
+        before = fingerprints(base)
+        reference = root / "reference"
+        shutil.copytree(base, reference)
+        duration, _ = run_load(reference, args.load, kill_after=None)
+        after = fingerprints(reference)
+        trials: list[Trial] = []
+        for _ in range(args.trials):
+            trial_store = root / "trial"
+            shutil.rmtree(trial_store, ignore_errors=True)
+            shutil.copytree(base, trial_store)
+            delay = rng.uniform(0.0, duration)
+            _, killed = run_load(trial_store, args.load, kill_after=delay)
+            found = fingerprints(trial_store)
+            in_after = [g for g, h in found.items() if after.get(g) == h]
+            in_before = [g for g in set(found) | set(before) if found.get(g) == before.get(g)]
+            partial = sorted(g for g in set(found) | set(after) if g not in in_after and g not in in_before)
+            trials.append(
+                Trial(
+                    round(delay, 2),
+                    killed,
+                    len(in_after),
+                    len(in_before),
+                    partial,
+                    merged_graph_holds_every_dataset(trial_store),
+                )
+            )
+    failed = [t for t in trials if t.partial or not t.merged_ok]
+    sys.stdout.write(
+        json.dumps(
+            {
+                "machine": machine(),
+                "load": args.load,
+                "reference_seconds": round(duration, 1),
+                "datasets_written_by_a_whole_load": sum(1 for g in after if after[g] != before.get(g)),
+                "trials": [asdict(t) for t in trials],
+                "failed": len(failed),
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
