@@ -392,7 +392,11 @@ def _contributions(
                 ),
             )
             if not math.isnan(distance[c])
-            else Reason(f"distance inconnue (lieu non renseigné) : {_num(-w * DISTANCE_SCALE_KM)} km", w)
+            else Reason(
+                "distance inconnue (lieu non renseigné)"
+                + (f" : {_num(-w * DISTANCE_SCALE_KM)} km" if w else ""),
+                w,
+            )
         ),
     )
 
