@@ -11,13 +11,18 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
 
+from api.web.services import Services
+from api.web.settings import WebSettings
 from graph.kinds import OrgKind, RelKind
 from graph.model import Batch, Edge, Node, Provenance
 from graph.oxigraph_store import OxigraphStore
@@ -273,3 +278,26 @@ def test_openapi_describes_the_analysis_routes(client: TestClient) -> None:
         "/api/v1/centrality": "Centralité des organisations",
         "/api/v1/overview": "Réseau des organisations d'un territoire, disposé",
     }
+
+
+def test_a_view_is_computed_once_and_does_not_hold_up_the_others() -> None:
+    store = OxigraphStore()
+    store.upsert(aube_batch())
+    svc = Services(store, WebSettings())
+    calls: list[str] = []
+    release = threading.Event()
+
+    def slow() -> int:
+        calls.append("slow")
+        release.wait(10)
+        return len(calls)
+
+    with ThreadPoolExecutor(5) as pool:
+        waiting = [pool.submit(svc.view, "lente", slow) for _ in range(3)]
+        time.sleep(0.1)
+        fast = pool.submit(svc.view, "rapide", lambda: "prête")
+        assert fast.result(timeout=5) == "prête"  # not behind the slow one
+        release.set()
+        assert [f.result() for f in waiting] == [1, 1, 1]
+    assert calls == ["slow"]
+    store.close()
