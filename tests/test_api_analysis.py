@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -236,6 +237,16 @@ def test_exports_of_the_analysis_views(client: TestClient) -> None:
     G = nx.read_graphml(io.BytesIO(graphml.content))
     assert sorted(G.nodes) == ["org:boutique-boulot", "org:club-10", "org:leader-sa", "org:menuiserie"]
     assert G.number_of_edges() == 5  # three memberships, two partnerships
+    jsonld = client.get(
+        "/api/v1/export/territoire", params={"territoire": "commune:10323", "format": "jsonld"}
+    )
+    # Romilly's organisation network: Transports de Seine and its partner the Recyclerie
+    assert sorted(
+        n["@id"] for n in json.loads(jsonld.content)["@graph"] if n["@id"].startswith("orgid:")
+    ) == [
+        "orgid:ei-troyes",
+        "orgid:transports",
+    ]
 
 
 def test_analysis_export_errors(client: TestClient) -> None:
