@@ -13,6 +13,11 @@ the lightest route, measured in the same run: the ratio of each p95 to it tells 
 route's own cost from the framework's and the machine's. Reported: p50, p95, p99
 (ms), throughput (requests/s), errors, the machine. Targets: p95 < 50 ms for search
 and actor, < 250 ms for candidates.
+
+Then the network-analysis views, each computed once per store state: the first request
+(cold: the computation, and for the first one the organisation lens too) and the
+median of five more (warm: served from memory) of the club view of a club, the
+territory view, the centrality ranking and the overview of that club's département.
 """
 
 from __future__ import annotations
@@ -160,7 +165,32 @@ async def _load(base: str, paths: list[str], clients: int, seconds: float) -> di
     }
 
 
-def run(store: Path, *, clients: int, requests: int, seconds: float, seed: int) -> dict[str, Any]:
+def _views(base: str, club: dict[str, Any]) -> dict[str, Any]:
+    """Cold and warm times of the analysis views of `club` and of its département."""
+    territory = club.get("departement") or "departement:10"
+    paths = {
+        "club": f"/api/v1/clubs/{quote(club['id'])}",
+        "territory": f"/api/v1/territories/{quote(territory)}",
+        "centrality": f"/api/v1/centrality?territoire={quote(territory)}",
+        "overview": f"/api/v1/overview?territoire={quote(territory)}",
+    }
+    found: dict[str, Any] = {"club": club["id"], "territory": territory}
+    for name, path in paths.items():
+        cold, response = _timed_get(base + path)
+        warm = [_timed_get(base + path)[0] for _ in range(5)]
+        found[name] = {
+            "status": response.status_code,
+            "cold_s": round(cold, 2),
+            "warm_p50_ms": round(1000 * statistics.median(warm), 1),
+            "bytes": len(response.content),
+        }
+        sys.stderr.write(f"{name:14} {json.dumps(found[name])}\n")
+    return found
+
+
+def run(
+    store: Path, *, clients: int, requests: int, seconds: float, seed: int, club: str | None = None
+) -> dict[str, Any]:
     port = _free_port()
     base = f"http://{HOST}:{port}"
     report: dict[str, Any] = {
@@ -192,6 +222,10 @@ def run(store: Path, *, clients: int, requests: int, seconds: float, seed: int) 
                 figures["target_p95_ms"] = TARGETS_MS[name]
                 figures["meets_target"] = figures["p95_ms"] < TARGETS_MS[name]
         report["endpoints"] = results
+        clubs = httpx.get(base + "/api/v1/search", params={"kind": "Club", "per_page": 200}, timeout=600)
+        chosen = [c for c in clubs.json()["items"] if club in (None, c["id"])]
+        if chosen:
+            report["views"] = _views(base, chosen[0])
     finally:
         os.killpg(server.pid, signal.SIGINT)
         try:
@@ -209,12 +243,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1000, help="requests per endpoint (at most)")
     parser.add_argument("--seconds", type=float, default=60.0, help="seconds per endpoint (at most)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--club", default=None, help="the club of the analysis views (default: the first)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
     if not args.store.exists():
         parser.error(f"no store at {args.store}")
     report = run(
-        args.store, clients=args.clients, requests=args.requests, seconds=args.seconds, seed=args.seed
+        args.store,
+        clients=args.clients,
+        requests=args.requests,
+        seconds=args.seconds,
+        seed=args.seed,
+        club=args.club,
     )
     text = json.dumps(report, indent=2, ensure_ascii=False)
     sys.stdout.write(text + "\n")

@@ -162,7 +162,7 @@ def _tie_count(index: PartnerIndex, v: int) -> int:
 def _pair(index: PartnerIndex, u: int, v: int) -> list[tuple[str, float, tuple[str, ...]]]:
     """The ties between two members: (French text, weight, facts)."""
     network = index.network
-    label = network.graph.vs["label"]
+    label = index.labels
     found: list[tuple[str, float, tuple[str, ...]]] = []
     if v in index.partners[u]:
         types = ", ".join(sorted(t for t in index.partners[u][v] if t)) or "partenariat"
@@ -225,7 +225,7 @@ def _describe(
     distance: np.ndarray,
 ) -> Consortium:
     network = index.network
-    label = network.graph.vs["label"]
+    label = index.labels
     reasons: list[Reason] = []
     coverage = []
     for j, item in enumerate(lots):

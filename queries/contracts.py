@@ -245,7 +245,7 @@ def contract_parts(
 
 def _explain_same_buyers(index: PartnerIndex, contracts: ContractIndex, s: int, c: int) -> Evidence:
     network = index.network
-    label = network.graph.vs["label"]
+    label = index.labels
     common = sorted(
         set(contracts.buyers_of[[s]].indices.tolist()) & set(contracts.buyers_of[[c]].indices.tolist()),
         key=lambda b: network.ids[b],
@@ -316,7 +316,7 @@ def _explain_cpv(
     origins: Mapping[str, str],
     as_buyer: bool,
 ) -> Evidence:
-    label = index.network.graph.vs["label"]
+    label = index.labels
     side = contracts.awarded[c] if as_buyer else contracts.held[c]
     items = [k for k in side if contracts.division.get(k) in origins]
     by_division = Counter(contracts.division[k] for k in items)
@@ -334,7 +334,7 @@ def _explain_cpv(
 
 
 def _explain_buyer(index: PartnerIndex, contracts: ContractIndex, c: int) -> Evidence:
-    label = index.network.graph.vs["label"]
+    label = index.labels
     inclusive = [
         (k, h)
         for k in contracts.awarded[c]
@@ -356,7 +356,7 @@ def _explain_buyer(index: PartnerIndex, contracts: ContractIndex, c: int) -> Evi
 def _explain_past(
     index: PartnerIndex, contracts: ContractIndex, codes: Mapping[str, str], s: int, c: int, items: list[str]
 ) -> Evidence:
-    label = index.network.graph.vs["label"]
+    label = index.labels
     shown = ", ".join(_name(codes, k) for k in items[:SHOWN]) + ("…" if len(items) > SHOWN else "")
     if any(contracts.buyer.get(k) == c for k in items):
         text = f"{label[s]} est déjà titulaire de {len(items)} marché(s) public(s) de {label[c]} : {shown}"

@@ -156,8 +156,8 @@ def _strength(index: PartnerIndex, path: tuple[int, ...]) -> float:
 def _describe(index: PartnerIndex, path: tuple[int, ...], strength: float) -> Introduction:
     network = index.network
     ties = index.ties
-    labels = network.graph.vs["label"]
-    kinds = network.graph.vs["kind"]
+    labels = index.labels
+    kinds = index.kinds
     parts = [f"{labels[path[0]]}"]
     facts: list[str] = []
     datasets: set[str] = set()

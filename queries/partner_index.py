@@ -119,6 +119,9 @@ class PartnerIndex:
     division_code: NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype="<U2"))
     size_value: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     contract_cache: Any = None  # `queries.contracts.ContractIndex`, built on first use
+    kind_masks: dict[frozenset[str], NDArray[np.bool_]] = field(default_factory=dict)  # kinds -> vertices
+    degree_cache: Any = None  # (degrees, adjacency scaled by 1 / degree), see `queries.partners`
+    labels: list[str] = field(default_factory=list)  # vertex -> display name (read once from the graph)
 
 
 def partner_index(network: PartnerNetwork, *, tables: Correspondences | None = None) -> PartnerIndex:
@@ -155,6 +158,7 @@ def partner_index(network: PartnerNetwork, *, tables: Correspondences | None = N
     index.sections = [str(x) for x in index.sections]
     index.section_code = codes.astype(np.int64)
     index.division_code = np.array([d or "" for d in division], dtype="<U2")
+    index.labels = [str(x) for x in g.vs["label"]] if n else []
     index.size_value = np.array([_SIZE_VALUE.get(str(t), 0.0) for t in facets["tranche"]], dtype=np.float64)
     _learn_propensity(index)
     return index

@@ -8,7 +8,7 @@ weights and how they were chosen.
 
 | reason | contribution |
 |---|---|
-| distance d km | -d / `DISTANCE_SCALE_KM` |
+| distance d km (unknown: the farthest, at most `UNKNOWN_DISTANCE_KM`) | -d / `DISTANCE_SCALE_KM` |
 | sector propensity learned from the graph's partnerships | `W_PROPENSITY` x log(lift) |
 | activity fit by the correspondence tables | `W_FIT` |
 | shared club, PTCE, Fabrique or group (each, at most 2) | `W_COLLECTIVE` |
@@ -75,6 +75,7 @@ __all__ = [
 ]
 
 DISTANCE_SCALE_KM: Final = 10.0
+UNKNOWN_DISTANCE_KM: Final = 30.0
 W_PROPENSITY: Final = 1.0
 W_FIT: Final = 0.3
 W_COLLECTIVE: Final = 1.0
@@ -297,25 +298,42 @@ def candidate_pool(
     territory: str | None = None,
 ) -> tuple[int, NDArray[np.int64], NDArray[np.float64]]:
     """The actor's vertex, the candidate vertices (see `partner_candidates`) and the
-    distance from the actor to every vertex (NaN where unknown)."""
+    distance from the actor to every vertex (NaN where unknown; with `radius_km`, only
+    the vertices of the bounding box of the radius are measured, NaN elsewhere)."""
     network = index.network
     if actor not in network.index:
         raise UnknownActor(f"organisation inconnue : {actor}")
     s = network.index[actor]
     wanted = frozenset(kinds) if kinds is not None else _candidate_kinds(str(index.kinds[s]), objective)
-    mask = np.isin(index.kinds, list(wanted))
+    mask = _kind_mask(index, wanted)
     mask[s] = False
     mask[list(index.partners[s])] = False
     distance = np.full(len(mask), np.nan)
-    if not math.isnan(index.latitude[s]):
-        distance = haversine_km(
-            float(index.latitude[s]), float(index.longitude[s]), index.latitude, index.longitude
-        )
+    lat, lon = float(index.latitude[s]), float(index.longitude[s])
+    if not math.isnan(lat):
+        if radius_km is None:
+            distance = haversine_km(lat, lon, index.latitude, index.longitude)
+        else:
+            # a box around the actor first: the haversine of the national graph is the cost
+            dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+            dlon = dlat / max(math.cos(math.radians(lat)), 1e-6)
+            box = np.flatnonzero(
+                mask & (np.abs(index.latitude - lat) <= dlat) & (np.abs(index.longitude - lon) <= dlon)
+            )
+            distance[box] = haversine_km(lat, lon, index.latitude[box], index.longitude[box])
     if radius_km is not None:
         mask &= distance <= radius_km
     if territory is not None:
         mask &= _in_territory(network, territory)
     return s, np.flatnonzero(mask), distance
+
+
+def _kind_mask(index: PartnerIndex, wanted: frozenset[str]) -> NDArray[np.bool_]:
+    """The vertices of the `wanted` kinds (a fresh array, computed once per set of kinds)."""
+    held = index.kind_masks.get(wanted)
+    if held is None:
+        held = index.kind_masks[wanted] = np.isin(index.kinds, list(wanted))
+    return held.copy()
 
 
 def candidate_scores(
@@ -354,12 +372,14 @@ def _contributions(
 ) -> dict[str, tuple[NDArray[np.float64], Explain]]:
     network = index.network
     facets = network.facets
-    label = network.graph.vs["label"]
+    label = index.labels
     parts: dict[str, tuple[NDArray[np.float64], Explain]] = {}
 
     d = distance[candidates]
     known = ~np.isnan(d)
-    far = np.nanmax(d) if known.any() else 0.0
+    # an unknown place counts as the farthest candidate, at most UNKNOWN_DISTANCE_KM away:
+    # holders known only by their SIRET (DECP) are not pushed to the end of the list
+    far = min(float(np.nanmax(d)), UNKNOWN_DISTANCE_KM) if known.any() else 0.0
     parts["distance"] = (
         -np.where(known, d, far) / DISTANCE_SCALE_KM,
         lambda c, w: (
@@ -372,7 +392,11 @@ def _contributions(
                 ),
             )
             if not math.isnan(distance[c])
-            else Reason("distance inconnue (lieu non renseigné)", w)
+            else Reason(
+                "distance inconnue (lieu non renseigné)"
+                + (f" : {_num(-w * DISTANCE_SCALE_KM)} km" if w else ""),
+                w,
+            )
         ),
     )
 
@@ -443,7 +467,7 @@ def _contributions(
     strong_count = np.zeros(len(index.kinds))
     weak_count = np.zeros(len(index.kinds))
     shared_share = np.zeros(len(index.kinds))  # the resource-allocation share of shared collectives
-    degree = np.diff(index.adjacency.indptr).astype(np.float64)
+    degree, scaled = _degrees(index)
     for member, held in shared.items():
         for x in held:
             if index.kinds[x] in STRONG_COLLECTIVES:
@@ -464,8 +488,7 @@ def _contributions(
 
     parts["collectifs"] = (together, explain_shared)
 
-    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
-    row = index.adjacency[[s]] @ sp.diags_array(inverse) @ index.adjacency
+    row = index.adjacency[[s]] @ scaled
     # collectives count above: their share is removed so a club does not count twice
     ra = np.asarray(row.toarray(), dtype=np.float64).reshape(-1) - shared_share
     ra = np.clip(ra[candidates], 0.0, None)
@@ -498,6 +521,17 @@ def _as_reason(evidence: Callable[[int, float], Evidence | None]) -> Explain:
     return explain
 
 
+def _degrees(index: PartnerIndex) -> tuple[NDArray[np.float64], sp.csr_array]:
+    """Each vertex's number of ties, and the adjacency with each row scaled by 1 / degree
+    (resource allocation), computed once per index."""
+    if index.degree_cache is None:
+        degree = np.diff(index.adjacency.indptr).astype(np.float64)
+        inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
+        index.degree_cache = (degree, sp.csr_array(sp.diags_array(inverse) @ index.adjacency))
+    found: tuple[NDArray[np.float64], sp.csr_array] = index.degree_cache
+    return found
+
+
 class _SelfOrigin(dict[int, tuple[int, list[str]]]):
     """Every candidate's fit comes from the actor's own activity."""
 
@@ -518,7 +552,7 @@ def _explain_common(index: PartnerIndex, s: int, c: int, w: float, collectives: 
     if w <= 0.0:
         return None
     network = index.network
-    label = network.graph.vs["label"]
+    label = index.labels
     row_s = set(index.adjacency[[s]].indices.tolist())
     common = sorted(set(index.adjacency[[c]].indices.tolist()) & row_s - collectives)
     facts = tuple(

@@ -11,13 +11,19 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import networkx as nx
 import pytest
 from fastapi.testclient import TestClient
 
+from api.web.services import Services
+from api.web.settings import WebSettings
 from graph.kinds import OrgKind, RelKind
 from graph.model import Batch, Edge, Node, Provenance
 from graph.oxigraph_store import OxigraphStore
@@ -231,6 +237,16 @@ def test_exports_of_the_analysis_views(client: TestClient) -> None:
     G = nx.read_graphml(io.BytesIO(graphml.content))
     assert sorted(G.nodes) == ["org:boutique-boulot", "org:club-10", "org:leader-sa", "org:menuiserie"]
     assert G.number_of_edges() == 5  # three memberships, two partnerships
+    jsonld = client.get(
+        "/api/v1/export/territoire", params={"territoire": "commune:10323", "format": "jsonld"}
+    )
+    # Romilly's organisation network: Transports de Seine and its partner the Recyclerie
+    assert sorted(
+        n["@id"] for n in json.loads(jsonld.content)["@graph"] if n["@id"].startswith("orgid:")
+    ) == [
+        "orgid:ei-troyes",
+        "orgid:transports",
+    ]
 
 
 def test_analysis_export_errors(client: TestClient) -> None:
@@ -273,3 +289,26 @@ def test_openapi_describes_the_analysis_routes(client: TestClient) -> None:
         "/api/v1/centrality": "Centralité des organisations",
         "/api/v1/overview": "Réseau des organisations d'un territoire, disposé",
     }
+
+
+def test_a_view_is_computed_once_and_does_not_hold_up_the_others() -> None:
+    store = OxigraphStore()
+    store.upsert(aube_batch())
+    svc = Services(store, WebSettings())
+    calls: list[str] = []
+    release = threading.Event()
+
+    def slow() -> int:
+        calls.append("slow")
+        release.wait(10)
+        return len(calls)
+
+    with ThreadPoolExecutor(5) as pool:
+        waiting = [pool.submit(svc.view, "lente", slow) for _ in range(3)]
+        time.sleep(0.1)
+        fast = pool.submit(svc.view, "rapide", lambda: "prête")
+        assert fast.result(timeout=5) == "prête"  # not behind the slow one
+        release.set()
+        assert [f.result() for f in waiting] == [1, 1, 1]
+    assert calls == ["slow"]
+    store.close()

@@ -290,3 +290,27 @@ def test_both_stores_hold_the_same_contracts(store: GraphStore, one_archive: Loa
     assert counts.edges["AWARDED_BY"] == 441
     again = store.upsert(one_archive.batch)
     assert again.triples_added == 0 or store.counts() == counts
+
+
+def test_real_contracts_are_partner_evidence(outputs: list[LoaderOutput]) -> None:
+    """Vitaservices Pas de Calais (EI) holds, with four other Vitaservices EI, a contract
+    of the SDIS du Pas-de-Calais, which awarded 7 contracts in CPV division 90."""
+    from bench.recommend_eval import network_from_batches
+    from queries.partners import partner_candidates
+
+    network = network_from_batches([o.batch for o in outputs])
+    vita, sdis_id = "org:42880141900139-ei", "org:28620001900045"
+    contract = "marche:28620001900045-201960876900"
+    (sdis,) = partner_candidates(network, vita, objective="achat", limit=1, with_introductions=False)
+    # 7 contracts in 90: 0.5 x min(log2 8, 2); already its holder: 1.0; one contract to EI: 0.5
+    assert (sdis.id, sdis.score) == (sdis_id, 2.5)
+    past = next(r for r in sdis.reasons if r.text.startswith("Vitaservices"))
+    assert past.text == (
+        "Vitaservices Pas de Calais est déjà titulaire de 1 marché(s) public(s) de SDIS DU PAS-DE-CALAIS : "
+        f"{contract}"
+    )
+    assert past.facts == (f"{vita} HOLDS {contract}", f"{contract} AWARDED_BY {sdis_id}")
+    assert past.datasets == ("decp-e-marchespublics",)
+    mates = partner_candidates(network, vita, objective="cotraitance", limit=4, with_introductions=False)
+    assert {c.score for c in mates} == {2.3}  # co-held 1.0, CPV 90 0.5, same buyer 0.5, groupement 0.3
+    assert all(c.id.startswith("org:428801419") and c.kind == "EI" for c in mates)

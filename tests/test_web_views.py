@@ -186,3 +186,20 @@ def test_overview_colours_by_community_and_a_click_opens_the_actor(site: str, br
     wait(browser, "document.querySelector('#actor-name').textContent !== '…'")
     assert browser.current_url == site + "/acteur/org%3Aboutique-boulot"
     assert console_errors(browser) == []
+
+
+def test_overview_finds_a_territory_by_name_and_lists_the_organisations(
+    site: str, browser: WebDriver
+) -> None:
+    browser.get(site + "/vue-ensemble")
+    wait(browser, "window.maillageOverview && maillageOverview.graph.order > 0")
+    box = browser.find_element(By.ID, "ov-territoire")
+    box.send_keys("romilly")
+    box.submit()
+    wait(browser, "maillageOverview.graph.order === 2")
+    browser.find_element(By.CSS_SELECTOR, "#overview-list-box summary").click()
+    listed = [a.text for a in browser.find_elements(By.CSS_SELECTOR, "#overview-list li a")]
+    assert box.get_attribute("value") == "commune:10323"
+    # Romilly's network: Transports de Seine (PageRank 0.649) and its partner the Recyclerie
+    assert listed == ["Transports de Seine", "Recyclerie de Troyes"]
+    assert console_errors(browser) == []

@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from graph.kinds import CodeKind, NodeKind, OrgKind, PlaceKind, RelKind
+from loaders.nomenclatures import NAF_SECTIONS
 from queries.ego import ORGANISATION_RELATIONS
 from queries.partners import Objective
 from visual.palette import LEGEND, kind_colour
@@ -76,6 +77,7 @@ def _client_settings() -> dict[str, Any]:
         "legend": [{"label": label, "colour": colour} for label, colour in LEGEND],
         "relations": [{"id": r.value, "label": r.label} for r in EGO_FILTERS],
         "collectives": sorted(k.value for k in OrgKind.collectives()),
+        "naf_sections": {s.letter: s.label for s in NAF_SECTIONS},
         "objectives": [{"id": o.value, "label": OBJECTIVES[o]} for o in Objective],
         "tiles": tile_server(),
         "tiles_attribution": TILES_ATTRIBUTION,

@@ -23,6 +23,7 @@ __all__ = ["Services", "services"]
 
 T = TypeVar("T")
 _MAX_VIEWS = 64  # views of one store state held at most
+_MAX_LOCKS = 4096
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Services:
     _partners_lock: threading.Lock = field(default_factory=threading.Lock)
     _views: dict[Hashable, tuple[str, Any]] = field(default_factory=dict)
     _views_lock: threading.Lock = field(default_factory=threading.Lock)
+    _view_locks: dict[Hashable, threading.Lock] = field(default_factory=dict)
+    _analytic_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def state(self) -> str:
         """The store's state token (`GraphStore.state`, a file read): it changes with
@@ -79,27 +82,34 @@ class Services:
 
     def analytic(self) -> AnalyticGraph:
         """The organisation lens of the store as it is now (`graph.analytic`, which
-        caches it by state)."""
-        return analytic_projection(self.store)
+        caches it by state); built by one request at a time."""
+        with self._analytic_lock:
+            return analytic_projection(self.store)
 
     def view(self, key: Hashable, compute: Callable[[], T]) -> T:
         """`compute()` once per store state and `key`: network-analysis views are costly
-        on a national graph and the same until the store changes. One computation at a
-        time; an error is not kept."""
+        on a national graph and the same until the store changes. Requests for the same
+        view wait for one computation; other views compute meanwhile. An error is not kept."""
         state = self.state()
         held = self._views.get(key)
         if held is not None and held[0] == state:
             found: T = held[1]
             return found
         with self._views_lock:
+            if len(self._view_locks) > _MAX_LOCKS:  # at worst, a view computed twice
+                self._view_locks = {}
+            lock = self._view_locks.setdefault(key, threading.Lock())
+        with lock:
             held = self._views.get(key)
             if held is not None and held[0] == state:
                 return held[1]  # type: ignore[no-any-return]
             value = compute()
-            self._views = {k: v for k, v in self._views.items() if v[0] == state}
-            if len(self._views) >= _MAX_VIEWS:
-                self._views.pop(next(iter(self._views)))
-            self._views[key] = (state, value)
+            with self._views_lock:
+                kept = {k: v for k, v in self._views.items() if v[0] == state}
+                while len(kept) >= _MAX_VIEWS:
+                    kept.pop(next(iter(kept)))
+                kept[key] = (state, value)
+                self._views = kept
             return value
 
 

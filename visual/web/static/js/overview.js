@@ -23,11 +23,29 @@
     }
   }
 
+  // A place id as typed (departement:10), or the first place whose name matches (« Aube »).
+  async function territoryId() {
+    const text = territory.value.trim();
+    if (!text || /^[a-z]+:\S+$/.test(text)) return text;
+    const found = await api("/api/v1/search", { q: text, famille: "place", per_page: 1 });
+    if (!found.items.length) throw new Error(`aucun territoire ne correspond à « ${text} »`);
+    territory.value = found.items[0].id;
+    return found.items[0].id;
+  }
+
+  // The organisations by PageRank as links: the network for the keyboard.
+  function list(body) {
+    const ranked = [...body.nodes].sort((a, b) => b.pagerank - a.pagerank || (a.id < b.id ? -1 : 1)).slice(0, 100);
+    document.getElementById("overview-list").replaceChildren(
+      ...ranked.map((n) => el("li", {}, nodeLink(n), " ", kindBadge(n.kind), " ", syntheticBadge(n))),
+    );
+  }
+
   async function load(event) {
     if (event) event.preventDefault();
     setStatus("overview-status", "Chargement du réseau…");
     try {
-      const body = await api("/api/v1/overview", { territoire: territory.value.trim() });
+      const body = await api("/api/v1/overview", { territoire: await territoryId() });
       const graph = new graphology.MultiDirectedGraph();
       const maxRank = body.nodes.reduce((m, n) => Math.max(m, n.pagerank), 1e-9);
       for (const n of body.nodes) {
@@ -51,6 +69,7 @@
       renderer.on("clickNode", ({ node }) => window.location.assign(nodeHref({ id: node, kind: graph.getNodeAttribute(node, "kind") })));
       window.maillageOverview = { graph, renderer };
       legend(body);
+      list(body);
       const synthetic = body.nodes.filter((n) => n.synthetic).length;
       setStatus(
         "overview-status",

@@ -25,14 +25,19 @@
     courtiers: ["nom", "intermédiarité"],
   };
 
+  // Rows as records; a NAF section letter is shown with its name (« F — Construction »).
   function records(table) {
-    return table.rows.map((row) => Object.fromEntries(table.columns.map((c, i) => [c, row[i]])));
+    return table.rows.map((row) =>
+      Object.fromEntries(
+        table.columns.map((c, i) => [c, c === "section NAF" && MAILLAGE.naf_sections[row[i]] ? `${row[i]} — ${MAILLAGE.naf_sections[row[i]]}` : row[i]]),
+      ),
+    );
   }
 
   function barChart(key, pairs, axis) {
     window.maillageCharts[key] = pairs;
     const svg = Plot.plot({
-      marginLeft: 220,
+      marginLeft: 300,
       marginRight: 50,
       width: Math.min(820, root.clientWidth || 800),
       height: 28 * pairs.length + 40,
