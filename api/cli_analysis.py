@@ -138,10 +138,12 @@ def register(app: typer.Typer) -> None:
             graph.upsert(metrics_batch(ag, table, on=when, synthetic=synthetic))
         finally:
             graph.close()
-        how = "exacte" if table.betweenness_exact else f"estimée sur {table.betweenness_sources} sources"
+        between = "exacte" if table.betweenness_exact else f"estimée sur {table.betweenness_sources} sources"
+        closeness = "exacte" if table.closeness_exact else f"estimée sur {table.closeness_sources} sources"
         typer.echo(
             f"{len(table.ids)} organisations reliées : métriques écrites "
-            f"(jeu « metriques-reseau », {when}) ; intermédiarité {how} ; modularité {table.modularity:.4f}"
+            f"(jeu « metriques-reseau », {when}) ; intermédiarité {between} ; "
+            f"proximité harmonique {closeness} ; modularité {table.modularity:.4f}"
         )
         ranked = sorted(range(len(table.ids)), key=lambda i: -table.columns["pagerank"][i])[:top]
         rows = tuple(

@@ -4,8 +4,9 @@
 makes a networkx graph: right for exploring, far too slow for computing on the
 national graph. `analytic_projection` reads only what network analysis needs —
 node ids, kinds and names, the relations between organisations, and a few facets —
-in bulk (SPARQL SELECTs serialised as CSV for the RDF store, a few Cypher queries
-for Neo4j) straight into igraph, and caches the result keyed by the store's state.
+in bulk (SPARQL SELECTs per dataset graph and predicate, serialised as CSV, for the
+RDF store; one Cypher query for Neo4j) straight into igraph, and caches the result
+keyed by the store's state.
 
 Lenses
 ------
@@ -59,7 +60,8 @@ related to them.
 Cache
 -----
 Keyed by `GraphStore.state()`, which every write changes: in memory for every store,
-and on disk next to an on-disk RDF store (``<store>.analytic/organisations.pickle``).
+and on disk next to an on-disk RDF store (``<store>.analytic/organisations.pickle``,
+stored as columns: see `_write_cache`).
 """
 
 from __future__ import annotations
@@ -70,12 +72,14 @@ import pickle
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, cast
 
 import igraph as ig
 import networkx as nx
+import numpy as np
 from pyoxigraph import QueryResultsFormat
 
 from graph.kinds import CodeKind, OrgKind, PlaceKind, RelKind
@@ -136,7 +140,7 @@ _LEVEL_FACETS: Final = {
     "region": PlaceKind.REGION.value,
 }
 _PROPS: Final = ("latitude", "longitude", "siret", "size_band")
-_CACHE_VERSION: Final = 4
+_CACHE_VERSION: Final = 5
 
 
 class Place(NamedTuple):
@@ -297,30 +301,76 @@ def _read_cache(file: Path | None, state: str) -> AnalyticGraph | None:
             version, held_state = pickle.load(f)
             if version != _CACHE_VERSION or held_state != state:
                 return None
-            ids, graph, facets, lens, places, codes = pickle.load(f)
+            payload = pickle.load(f)
     except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
         return None
-    index = {n: i for i, n in enumerate(ids)}
-    return AnalyticGraph(ids, index, graph, facets, state, lens, places, codes)
+    ids = tuple(payload["ids"].split("\n")) if payload["ids"] else ()
+    G = ig.Graph(n=len(ids), edges=payload["edges"], directed=payload["directed"])
+    G.vs["name"] = list(ids)
+    for attr, column in payload["vertex"].items():
+        G.vs[attr] = _decoded(column)
+    for attr, column in payload["edge"].items():
+        G.es[attr] = _decoded(column)
+    facets = {name: _decoded(column) for name, column in payload["facets"].items()}
+    index = dict(zip(ids, range(len(ids)), strict=True))
+    places = dict(zip(payload["places"], map(Place._make, payload["places"].values()), strict=True))
+    return AnalyticGraph(ids, index, G, facets, state, payload["lens"], places, payload["codes"])
 
 
 def _write_cache(file: Path | None, built: AnalyticGraph) -> None:
+    """Columns, not objects: the ids joined in one string, the edges as an array, every
+    attribute and facet as its distinct values and one small integer per row (reading
+    back is a few array indexings, not the unpickling of millions of objects)."""
     if file is None:
         return
     file.parent.mkdir(parents=True, exist_ok=True)
     tmp = file.with_name(f"{file.name}.{uuid.uuid4().hex}.tmp")
+    G = built.graph
+    payload = {
+        "ids": "\n".join(built.ids),
+        "directed": G.is_directed(),
+        "edges": np.asarray(G.get_edgelist(), dtype=np.int64).reshape(-1, 2),
+        "vertex": {a: _encoded(G.vs[a]) for a in G.vs.attributes() if a != "name"},
+        "edge": {a: _encoded(G.es[a]) for a in G.es.attributes()},
+        "facets": {name: _encoded(column) for name, column in built.facets.items()},
+        "lens": built.lens,
+        "places": {p: tuple(place) for p, place in built.places.items()},
+        "codes": dict(built.codes),
+    }
     with tmp.open("wb") as f:
         pickle.dump((_CACHE_VERSION, built.state), f, protocol=pickle.HIGHEST_PROTOCOL)
-        payload = (
-            built.ids,
-            built.graph,
-            dict(built.facets),
-            built.lens,
-            dict(built.places),
-            dict(built.codes),
-        )
         pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(file)
+
+
+_SEPARATOR: Final = "\x1f"
+
+
+def _encoded(column: Sequence[Any]) -> Any:
+    """A column as its distinct values (first seen first) and each row's index into them;
+    a column of strings most of them distinct (labels, SIRET), as one joined string."""
+    distinct: dict[tuple[type, Any], int] = {}  # by type too: True and 1.0 stay apart
+    codes = [distinct.setdefault((value.__class__, value), len(distinct)) for value in column]
+    if len(distinct) > len(column) // 2 and all(
+        kind is str and _SEPARATOR not in value for kind, value in distinct
+    ):
+        return _SEPARATOR.join(column)
+    return [value for _, value in distinct], np.asarray(codes, dtype=np.int32)
+
+
+def _decoded(column: Any) -> list[Any]:
+    if isinstance(column, str):
+        return column.split(_SEPARATOR)
+    values, codes = column
+    if not len(codes):
+        return []
+    if any(isinstance(value, tuple) for value in values):
+        table = np.empty(len(values), dtype=object)
+        for i, value in enumerate(values):  # element by element: tuples stay whole
+            table[i] = value
+    else:
+        table = np.array(values, dtype=object)
+    return list(table[codes].tolist())
 
 
 # -- what a backend gives -------------------------------------------------------------------------
@@ -335,8 +385,11 @@ class _Bulk:
     props: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # organisations
     synthetic_sources: frozenset[str] = frozenset()
-    # (source, relation, target, key), folded as `graph.rdf_decode` folds them
+    # (source, relation, target, key), folded as `graph.rdf_decode` folds them: the
+    # lens's relations (and, from some backends, the facet relations too)
     edges: list[tuple[str, str, str, str]] = field(default_factory=list)
+    # (source, relation, target) of facet relations (`FACET_RELATIONS`), unfolded
+    facet_edges: list[tuple[str, str, str]] = field(default_factory=list)
     # (source, relation, target) of the lens's ties → the datasets stating them
     edge_sources: dict[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict)
 
@@ -385,34 +438,73 @@ def _fold(
 
 
 # The RDF store: SELECTs serialised by pyoxigraph as CSV, parsed by the csv module.
+#
+# What costs, on the national store, is turning the store's internal term ids back
+# into strings (a few microseconds per IRI): so each query names its graph and
+# predicate instead of returning them, classes and relations come back as small
+# integers through VALUES tables, and no query joins (a join costs a seek per row).
 
-_RDF_TYPES: Final = "SELECT ?g ?s ?c WHERE { GRAPH ?g { ?s a ?c } }"
-_RDF_NAMES: Final = "SELECT ?g ?s ?n WHERE { GRAPH ?g { ?s schema:name ?n } }"
-_RDF_PROPS: Final = """SELECT ?g ?s ?p ?v WHERE {
-    VALUES ?p { schema:latitude schema:longitude mlg:siret mlg:size_band } GRAPH ?g { ?s ?p ?v } }"""
-_RDF_QUALIFIED: Final = """SELECT DISTINCT ?r ?s ?p ?o ?k WHERE {
+_RDF_GRAPHS: Final = "SELECT ?g WHERE { GRAPH ?g { } }"
+_KIND_CLASSES: Final = tuple(sorted(_ORG_KINDS | _PLACE_KINDS | _CODE_KINDS))
+_RDF_KIND_VALUES: Final = " ".join(f"(<{MLG}{k}> {i})" for i, k in enumerate(_KIND_CLASSES))
+_LENS_RELS: Final = tuple(r for r in RelKind if r in LENS_RELATIONS)
+_RDF_PROP_IRIS: Final = {
+    "latitude": SCHEMA + "latitude",
+    "longitude": SCHEMA + "longitude",
+    "siret": MLG + "siret",
+    "size_band": MLG + "size_band",
+}
+
+
+def _rel_values(rels: Sequence[RelKind]) -> str:
+    return " ".join(f"(<{MLG}{rel.predicate}> {i})" for i, rel in enumerate(rels))
+
+
+def _rdf_types(graph: str) -> str:
+    return f"SELECT ?s ?k WHERE {{ GRAPH <{graph}> {{ ?s a ?c }} VALUES (?c ?k) {{ {_RDF_KIND_VALUES} }} }}"
+
+
+def _rdf_values(graph: str, predicate: str) -> str:
+    return f"SELECT ?s ?v WHERE {{ GRAPH <{graph}> {{ ?s <{predicate}> ?v }} }}"
+
+
+def _rdf_ties(graph: str) -> str:
+    return (
+        f"SELECT ?s ?r ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} "
+        f"VALUES (?p ?r) {{ {_rel_values(_LENS_RELS)} }} }}"
+    )
+
+
+_RDF_LENS_DIRECT: Final = (
+    f"SELECT ?s ?r ?o WHERE {{ ?s ?p ?o VALUES (?p ?r) {{ {_rel_values(_LENS_RELS)} }} }}"
+)
+_RDF_QUALIFIED: Final = """SELECT ?s ?p ?o ?k WHERE {
     ?r mlg:from ?s ; mlg:relation ?p ; mlg:to ?o OPTIONAL { ?r mlg:key ?k } }"""
 
 
-_RDF_DIRECT: Final = (
-    "SELECT DISTINCT ?s ?p ?o WHERE { VALUES ?p { "
-    + " ".join(f"<{MLG}{rel.predicate}>" for rel in RelKind)
-    + " } ?s ?p ?o }"
-)
+def _rdf_facet(rel: RelKind) -> str:
+    return f"SELECT ?s ?o WHERE {{ ?s <{MLG}{rel.predicate}> ?o }}"
 
 
-_RDF_TIES: Final = (
-    "SELECT ?g ?s ?p ?o WHERE { VALUES ?p { "
-    + " ".join(f"<{MLG}{rel.predicate}>" for rel in LENS_RELATIONS)
-    + " } GRAPH ?g { ?s ?p ?o } }"
-)
-
-
-def _csv_rows(store: OxigraphStore, sparql: str) -> Iterator[list[str]]:
-    data = store.query(sparql).serialize(format=QueryResultsFormat.CSV)
+def _csv_rows(data: bytes) -> Iterator[list[str]]:
     rows = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
     next(rows, None)  # the header
     return rows
+
+
+def _csv_pairs(data: bytes) -> Iterator[tuple[str, str]]:
+    """The rows of a two-column SELECT (lists, typed as pairs: `dict.update` takes them)."""
+    return cast("Iterator[tuple[str, str]]", _csv_rows(data))
+
+
+def _serialised(store: OxigraphStore, queries: Sequence[str]) -> list[bytes]:
+    """The CSV results of `queries`, two at a time (pyoxigraph evaluates without the GIL)."""
+
+    def run(sparql: str) -> bytes:
+        return bytes(store.query(sparql).serialize(format=QueryResultsFormat.CSV))
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(run, queries))
 
 
 class _Ids:
@@ -435,61 +527,67 @@ class _Ids:
 
 
 def _bulk_from_rdf(store: OxigraphStore) -> _Bulk:
-    bulk = _Bulk(synthetic_sources=frozenset(p.source for p in store.datasets() if p.synthetic))
+    synthetic = frozenset(p.source for p in store.datasets() if p.synthetic)
+    bulk = _Bulk(synthetic_sources=synthetic)
     to_id = _Ids()
     qualified_prefix = ID + "rel/"
-    kind_of_class = {MLG + k: k for k in _ORG_KINDS | _PLACE_KINDS}
-    kind_of_class.update({MLG + k.value: k.value for k in CodeKind})
+    # the datasets' graphs, last first: the value a graph states overwrites the later
+    # graphs' ones, so the first graph (by IRI) wins, as in `graph.rdf_decode`
+    (listed,) = _serialised(store, [_RDF_GRAPHS])
+    graphs = sorted((g for (g,) in _csv_rows(listed)), reverse=True)
+    facet_rels = [rel for rel in RelKind if rel in FACET_RELATIONS]
+    per_graph = [SCHEMA + "name", *_RDF_PROP_IRIS.values()]
+    queries = [_RDF_LENS_DIRECT, _RDF_QUALIFIED, *(_rdf_facet(rel) for rel in facet_rels)]
+    for g in graphs:
+        queries += [_rdf_types(g), _rdf_ties(g), *(_rdf_values(g, p) for p in per_graph)]
+    results = iter(_serialised(store, queries))
+    lens_direct, qualified = next(results), next(results)
+    facet_results = [(rel.value, next(results)) for rel in facet_rels]
 
-    first_kind: dict[str, tuple[str, str]] = {}
-    graphs: dict[str, set[str]] = defaultdict(set)
-    for g, s, c in _csv_rows(store, _RDF_TYPES):
-        kind = kind_of_class.get(c)
-        if kind is None or s.startswith(qualified_prefix):
-            continue
-        node = to_id(s)
-        graphs[node].add(g)
-        held = first_kind.get(node)
-        if held is None or g < held[0]:
-            first_kind[node] = (g, kind)
-    bulk.kinds = {node: kind for node, (_, kind) in first_kind.items()}
-    for node, gs in graphs.items():
-        if bulk.kinds[node] in _ORG_KINDS:
-            bulk.sources[node] = tuple(sorted(source_of_graph(g) for g in gs))
+    kind_code: dict[str, str] = {}
+    stated: dict[str, list[str]] = defaultdict(list)
+    names: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {name: {} for name in _RDF_PROP_IRIS}
+    ties: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    for g in graphs:
+        source = source_of_graph(g)
+        rows = list(_csv_pairs(next(results)))
+        kind_code.update(rows)
+        for s, _ in rows:
+            stated[s].append(source)
+        for s, r, o in _csv_rows(next(results)):
+            ties[(s, r, o)].append(source)
+        names.update(_csv_pairs(next(results)))
+        for column in values.values():
+            column.update(_csv_pairs(next(results)))
 
-    first_name: dict[str, tuple[str, str]] = {}
-    for g, s, n in _csv_rows(store, _RDF_NAMES):
+    for s, code in kind_code.items():
         if s.startswith(qualified_prefix):
             continue
         node = to_id(s)
-        held = first_name.get(node)
-        if held is None or g < held[0]:
-            first_name[node] = (g, n)
-    bulk.names = {node: name for node, (_, name) in first_name.items()}
+        kind = _KIND_CLASSES[int(code)]
+        bulk.kinds[node] = kind
+        if kind in _ORG_KINDS:
+            bulk.sources[node] = tuple(sorted(stated[s]))
+        label = names.get(s)
+        if label is not None:
+            bulk.names[node] = label
+    for name, column in values.items():
+        for s, text in column.items():
+            bulk.props[to_id(s)][name] = _typed(name, text)
 
-    prop_of = {SCHEMA + "latitude": "latitude", SCHEMA + "longitude": "longitude"}
-    prop_of.update({MLG + "siret": "siret", MLG + "size_band": "size_band"})
-    first_prop: dict[tuple[str, str], tuple[str, str]] = {}
-    for g, s, p, v in _csv_rows(store, _RDF_PROPS):
-        key = (to_id(s), prop_of[p])
-        held = first_prop.get(key)
-        if held is None or g < held[0]:
-            first_prop[key] = (g, v)
-    for (node, name), (_, text) in first_prop.items():
-        bulk.props[node][name] = _typed(name, text)
-
-    rel_of = {MLG + rel.predicate: rel.value for rel in RelKind}
     keys: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    for _, s, p, o, k in _csv_rows(store, _RDF_QUALIFIED):
+    for s, p, o, k in _csv_rows(qualified):
         rel = predicate_rel(p)
         if rel is not None:
             keys[(to_id(s), rel.value, to_id(o))].append(k)
-    direct = sorted((to_id(s), rel_of[p], to_id(o)) for s, p, o in _csv_rows(store, _RDF_DIRECT))
+    lens_values = [rel.value for rel in _LENS_RELS]
+    direct = sorted((to_id(s), lens_values[int(r)], to_id(o)) for s, r, o in _csv_rows(lens_direct))
     bulk.edges = _fold(direct, keys)
-    stated: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for g, s, p, o in _csv_rows(store, _RDF_TIES):
-        stated[(to_id(s), rel_of[p], to_id(o))].add(source_of_graph(g))
-    bulk.edge_sources = {triple: tuple(sorted(found)) for triple, found in stated.items()}
+    bulk.facet_edges = [(to_id(s), rel, to_id(o)) for rel, data in facet_results for s, o in _csv_rows(data)]
+    bulk.edge_sources = {
+        (to_id(s), lens_values[int(r)], to_id(o)): tuple(sorted(found)) for (s, r, o), found in ties.items()
+    }
     return bulk
 
 
@@ -502,24 +600,24 @@ def _typed(name: str, text: str) -> Any:
     return text
 
 
-# Neo4j: the resolved kind, name and properties Neo4jStore keeps on each node.
+# Neo4j: the resolved kind, name and properties Neo4jStore keeps on each node, and its
+# outgoing relations (those the projection reads), in one query.
 
-_NEO4J_NODES: Final = """
+_NEO4J_PROJECTION: Final = """
 MATCH (n:Node)
 RETURN n.id AS id, n.kind AS kind, n.name AS name, n.sources AS sources,
-       n.latitude AS latitude, n.longitude AS longitude, n.siret AS siret, n.size_band AS size_band
-"""
-_NEO4J_EDGES: Final = """
-MATCH (s:Node)-[r]->(t:Node)
-WHERE s:Organisation OR (s:Place AND t:Place) OR s:MarchePublic
-RETURN s.id AS source, type(r) AS rel, t.id AS target, r.key AS key, r.qualified AS qualified,
-       r.sources AS sources
+       n.latitude AS latitude, n.longitude AS longitude, n.siret AS siret, n.size_band AS size_band,
+       [(n)-[r]->(t:Node) WHERE n:Organisation OR (n:Place AND t:Place) OR n:MarchePublic
+        | [type(r), t.id, r.key, r.qualified, r.sources]] AS out
 """
 
 
 def _bulk_from_neo4j(store: Neo4jStore) -> _Bulk:
     bulk = _Bulk(synthetic_sources=frozenset(p.source for p in store.datasets() if p.synthetic))
-    for r in store.read(_NEO4J_NODES):
+    direct: set[tuple[str, str, str]] = set()
+    keys: dict[tuple[str, str, str], list[str]] = defaultdict(list)
+    stated: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for r in store.read(_NEO4J_PROJECTION):
         node = r["id"]
         bulk.kinds[node] = r["kind"]
         bulk.names[node] = r["name"]
@@ -529,16 +627,13 @@ def _bulk_from_neo4j(store: Neo4jStore) -> _Bulk:
             value = r[name]
             if value is not None:
                 bulk.props[node][name] = float(value) if name in ("latitude", "longitude") else value
-    direct: set[tuple[str, str, str]] = set()
-    keys: dict[tuple[str, str, str], list[str]] = defaultdict(list)
-    stated: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for r in store.read(_NEO4J_EDGES):
-        triple = (r["source"], r["rel"], r["target"])
-        direct.add(triple)
-        if r["qualified"]:
-            keys[triple].append(r["key"] or "")
-        if r["rel"] in _LENS_REL_VALUES:
-            stated[triple].update(r["sources"] or ())
+        for rel, target, key, qualified, sources in r["out"]:
+            triple = (node, rel, target)
+            direct.add(triple)
+            if qualified:
+                keys[triple].append(key or "")
+            if rel in _LENS_REL_VALUES:
+                stated[triple].update(sources or ())
     bulk.edges = _fold(sorted(direct), keys)
     bulk.edge_sources = {triple: tuple(sorted(found)) for triple, found in stated.items()}
     return bulk
@@ -561,13 +656,17 @@ def _assemble(bulk: _Bulk, state: str) -> AnalyticGraph:
     }
     network: list[tuple[str, str, str, str]] = []
     contracts: list[tuple[str, str, str]] = []  # HOLDS, AWARDED_BY, IN_CPV: the contract facets
+    facet_edges = list(bulk.facet_edges)
     for s, rel, t, key in bulk.edges:
         if rel in _LENS_REL_VALUES:
             if s in index and t in index:
                 network.append((s, rel, t, key))
             elif rel in _CONTRACT_RELS:
                 contracts.append((s, rel, t))
-        elif s in index:
+        else:
+            facet_edges.append((s, rel, t))
+    for s, rel, t in facet_edges:
+        if s in index:
             if rel == RelKind.LOCATED_IN.value:
                 if kinds.get(t) in _PLACE_KINDS:
                     located[s].append(t)

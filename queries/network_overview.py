@@ -103,7 +103,7 @@ def centrality_ranking(ag: AnalyticGraph) -> CentralityRanking:
             degree=degree[node],
             pagerank=round(pagerank[node], 6),
             betweenness=round(between.values[node], 6),
-            harmonic_closeness=round(harmonic[node], 6),
+            harmonic_closeness=round(harmonic.values[node], 6),
             eigenvector=round(eigen[node], 6),
             synthetic=bool(synthetic[v]),
         )

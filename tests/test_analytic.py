@@ -280,6 +280,9 @@ def test_the_disk_cache_serves_another_process(tmp_path: Path, monkeypatch: pyte
         cached = analytic_projection(reader)
     assert observed(cached) == observed(built)
     assert cached.state == built.state
+    assert (cached.places, cached.codes) == (built.places, built.codes)
+    assert cached.graph.es["sources"] == built.graph.es["sources"]
+    assert cached.graph.es["weight"] == built.graph.es["weight"]
 
 
 def test_the_disk_cache_is_ignored_after_a_write(tmp_path: Path) -> None:

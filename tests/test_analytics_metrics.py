@@ -5,6 +5,7 @@ rounding, 1e-9) for exact algorithms, within a stated tolerance for iterative on
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -80,7 +81,50 @@ def test_pagerank_equals_networkx_on_famous_graphs(famous: tuple[nx.Graph, ig.Gr
 
 def test_harmonic_closeness_equals_networkx(famous: tuple[nx.Graph, ig.Graph]) -> None:
     G, H = famous
-    assert_close(centrality.harmonic_closeness(H), nx.harmonic_centrality(G), EXACT)
+    found = centrality.harmonic_closeness(H)
+    assert found.exact and found.sources == G.number_of_nodes()
+    assert_close(found.values, nx.harmonic_centrality(G), EXACT)
+
+
+def test_normalised_harmonic_closeness_divides_by_n_minus_one() -> None:
+    G = nx.florentine_families_graph()
+    n = G.number_of_nodes()
+    found = centrality.harmonic_closeness(to_igraph(G), normalized=True).values
+    assert_close(found, {v: h / (n - 1) for v, h in nx.harmonic_centrality(G).items()}, EXACT)
+
+
+def test_harmonic_closeness_above_the_exact_size_is_sampled_and_says_so() -> None:
+    G = nx.karate_club_graph()
+    H = to_igraph(G)
+    found = centrality.harmonic_closeness(H, exact_max=10, samples=20, seed=1)
+    assert not found.exact and found.sources == 20
+    assert centrality.harmonic_closeness(H, exact_max=10, samples=20, seed=1) == found
+    assert centrality.harmonic_closeness(H, exact_max=10, samples=20, seed=2) != found
+    chosen = sorted(random.Random(1).sample(range(34), 20))  # the sources, as drawn
+    distance = dict(nx.all_pairs_shortest_path_length(G))
+    estimate = {v: 34 / 20 * sum(1 / distance[s][v] for s in chosen if s != v) for v in G}
+    assert_close(found.values, estimate, EXACT)
+    exact = nx.harmonic_centrality(G)
+    assert max(found.values, key=lambda k: found.values[k]) == str(max(exact, key=lambda k: exact[k]))
+    everyone = centrality.harmonic_closeness(H, exact_max=10, samples=34)
+    assert not everyone.exact and everyone.sources == 34
+    assert_close(everyone.values, exact, EXACT)  # a sample of all sources is exact
+
+
+def test_sampled_harmonic_closeness_scales_the_sample_to_the_tied_vertices() -> None:
+    # a star of 4 leaves plus an isolated vertex: 5 tied vertices; from the 2 sampled
+    # sources, a vertex's inverse distances are summed then scaled by 5 / 2
+    H = ig.Graph(n=6, edges=[(0, 1), (0, 2), (0, 3), (0, 4)])
+    H.vs["name"] = list("habcdz")
+    found = centrality.harmonic_closeness(H, exact_max=4, samples=2, seed=7)
+    chosen = sorted(random.Random(7).sample([0, 1, 2, 3, 4], 2))
+    distance = nx.single_source_shortest_path_length
+    star = nx.star_graph(4)
+    expected = {
+        name: 5 / 2 * sum(1 / distance(star, s)[v] for s in chosen if s != v)
+        for v, name in enumerate("habcd")
+    }
+    assert found.sources == 2 and found.values == pytest.approx({**expected, "z": 0.0}, abs=EXACT)
 
 
 def test_eigenvector_equals_networkx(famous: tuple[nx.Graph, ig.Graph]) -> None:

@@ -89,7 +89,7 @@ def test_metriques_command(tmp_path: Path) -> None:
     assert result.output.startswith(
         "6 organisations reliées : métriques écrites (jeu « metriques-reseau », 2025-01-01)"
     )
-    assert "intermédiarité exacte" in result.output
+    assert "intermédiarité exacte ; proximité harmonique exacte" in result.output
     with OxigraphStore(tmp_path / "store") as store:
         node = store.node("org:leader-sa")
         assert node is not None and node.props["degree"] == 1

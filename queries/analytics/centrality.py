@@ -13,7 +13,10 @@ Conventions (those of networkx, which the tests use as reference):
 
 Betweenness is exact up to `EXACT_BETWEENNESS_MAX` tied vertices (vertices with at
 least one tie); above, it is estimated from `samples` source vertices drawn with a
-fixed seed (networkx's `k` estimator) and the result says so.
+fixed seed (networkx's `k` estimator) and the result says so. Harmonic closeness
+likewise: exact up to `EXACT_CLOSENESS_MAX` tied vertices, above it estimated from
+the distances to `samples` sources drawn with a fixed seed (an unbiased estimator:
+each tied vertex is a source with the same probability), the sample size reported.
 
 >>> import networkx as nx
 >>> import igraph as ig
@@ -29,16 +32,23 @@ from __future__ import annotations
 
 import random
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 import igraph as ig
+import numpy as np
+from scipy.sparse import csr_array
+from scipy.sparse.csgraph import shortest_path
 
 from queries.analytics.base import GraphLike, as_igraph, names, simple_undirected
 
 __all__ = [
     "EXACT_BETWEENNESS_MAX",
+    "EXACT_CLOSENESS_MAX",
     "Betweenness",
+    "Closeness",
+    "Estimate",
     "betweenness",
     "degree",
     "eigenvector",
@@ -48,6 +58,9 @@ __all__ = [
 
 EXACT_BETWEENNESS_MAX: Final = 20_000
 """Betweenness is exact when at most this many vertices have a tie; sampled above."""
+EXACT_CLOSENESS_MAX: Final = 5_000
+"""Harmonic closeness is exact when at most this many vertices have a tie; sampled above
+(exact all-pairs distances cost n BFS: 30,000 tied vertices take a minute of CPU)."""
 
 Mode = Literal["in", "out", "all"]
 
@@ -77,16 +90,72 @@ def pagerank(G: GraphLike, *, damping: float = 0.85) -> dict[Any, float]:
     return dict(zip(names(H), (float(r) for r in ranks), strict=True))
 
 
-def harmonic_closeness(G: GraphLike, *, normalized: bool = False) -> dict[Any, float]:
+@dataclass(frozen=True)
+class Estimate:
+    """A centrality, and how it was computed."""
+
+    values: dict[Any, float]
+    exact: bool
+    sources: int  # the source vertices used: every tied vertex when exact, the sample otherwise
+
+
+Betweenness = Estimate
+Closeness = Estimate
+
+
+def _sample(tied: Sequence[int], samples: int, seed: int) -> list[int]:
+    """`samples` tied vertices drawn with `seed`, sorted: the same draw for the same graph."""
+    return sorted(random.Random(seed).sample(list(tied), min(samples, len(tied))))
+
+
+def harmonic_closeness(
+    G: GraphLike,
+    *,
+    normalized: bool = False,
+    exact_max: int = EXACT_CLOSENESS_MAX,
+    samples: int = 500,
+    seed: int = 42,
+) -> Closeness:
     """Sum of the inverse distances to every other organisation (0 when unreachable),
     on the undirected graph; divided by n − 1 when `normalized`.
 
+    Exact when at most `exact_max` vertices have a tie; otherwise estimated from the
+    distances to `samples` sources drawn among them with `seed`, scaled by the number
+    of tied vertices over the sample size (the sample size is reported).
+
     >>> harmonic_closeness(ig.Graph([(0, 1), (1, 2)]))
-    {0: 1.5, 1: 2.0, 2: 1.5}
+    Estimate(values={0: 1.5, 1: 2.0, 2: 1.5}, exact=True, sources=3)
     """
     H = simple_undirected(G)
-    values = H.harmonic_centrality(mode="all", normalized=normalized) if H.vcount() else []
-    return dict(zip(names(H), (float(v) for v in values), strict=True))
+    n = H.vcount()
+    tied = [v for v, d in enumerate(H.degree()) if d > 0]
+    if len(tied) <= exact_max:
+        values = np.asarray(H.harmonic_centrality(mode="all", normalized=False) if n else [], dtype=float)
+        used, exact = len(tied), True
+    else:
+        chosen = _sample(tied, samples, seed)
+        values = _inverse_distance_sums(H, chosen) * (len(tied) / len(chosen))
+        used, exact = len(chosen), False
+    if normalized and n > 1:
+        values = values / (n - 1)
+    return Closeness(dict(zip(names(H), (float(v) for v in values), strict=True)), exact, used)
+
+
+def _inverse_distance_sums(H: ig.Graph, sources: Sequence[int], *, chunk: int = 128) -> np.ndarray:
+    """For every vertex, the sum of 1 / d(source, vertex) over `sources` (0 for itself
+    and when unreachable): breadth-first searches in scipy, `chunk` sources at a time."""
+    n = H.vcount()
+    edges = np.asarray(H.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    ones = np.ones(len(edges), dtype=np.int8)
+    A = csr_array((ones, (edges[:, 0], edges[:, 1])), shape=(n, n))
+    totals = np.zeros(n)
+    for start in range(0, len(sources), chunk):
+        d = shortest_path(A, directed=False, unweighted=True, indices=sources[start : start + chunk])
+        with np.errstate(divide="ignore"):
+            inverse = 1.0 / d  # 1/inf = 0 when unreachable
+        inverse[d == 0] = 0.0  # the source itself
+        totals += inverse.sum(axis=0)
+    return totals
 
 
 def eigenvector(G: GraphLike) -> dict[Any, float]:
@@ -112,15 +181,6 @@ def eigenvector(G: GraphLike) -> dict[Any, float]:
     return dict(zip(names(H), (round(float(v / norm), 12) + 0.0 for v in values), strict=True))
 
 
-@dataclass(frozen=True)
-class Betweenness:
-    """Normalised betweenness, and how it was computed."""
-
-    values: dict[Any, float]
-    exact: bool
-    sources: int  # the source vertices used: every tied vertex when exact, the sample otherwise
-
-
 def betweenness(
     G: GraphLike,
     *,
@@ -135,7 +195,7 @@ def betweenness(
 
     >>> path = ig.Graph([(0, 1), (1, 2)])
     >>> betweenness(path)
-    Betweenness(values={0: 0.0, 1: 1.0, 2: 0.0}, exact=True, sources=3)
+    Estimate(values={0: 0.0, 1: 1.0, 2: 0.0}, exact=True, sources=3)
     """
     H = simple_undirected(G)
     n = H.vcount()
@@ -144,7 +204,7 @@ def betweenness(
         raw = H.betweenness(directed=False) if n else []
         used, exact = len(tied), True
     else:
-        chosen = sorted(random.Random(seed).sample(tied, min(samples, len(tied))))
+        chosen = _sample(tied, samples, seed)
         raw = [b * len(tied) / len(chosen) for b in H.betweenness(directed=False, sources=chosen)]
         used, exact = len(chosen), False
     scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0

@@ -45,6 +45,8 @@ class MetricTable:
     betweenness_exact: bool
     betweenness_sources: int
     modularity: float
+    closeness_exact: bool = True
+    closeness_sources: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def row(self, node_id: str) -> dict[str, Any]:
@@ -97,7 +99,7 @@ def network_metrics(ag: AnalyticGraph, *, seed: int = 42) -> MetricTable:
         "degree_in": [degree_in[i] for i in ids],
         "degree_out": [degree_out[i] for i in ids],
         "pagerank": [pagerank[i] for i in ids],
-        "harmonic_closeness": [harmonic[i] for i in ids],
+        "harmonic_closeness": [harmonic.values[i] for i in ids],
         "eigenvector": [eigen[i] for i in ids],
         "betweenness": [between.values[i] * rescale for i in ids],
         "constraint": [constraint[i] for i in ids],
@@ -106,7 +108,16 @@ def network_metrics(ag: AnalyticGraph, *, seed: int = 42) -> MetricTable:
         "community": [partition.membership[i] for i in ids],
         "k_core": [cores[i] for i in ids],
     }
-    return MetricTable(ids, columns, between.exact, between.sources, partition.modularity, seconds)
+    return MetricTable(
+        ids,
+        columns,
+        between.exact,
+        between.sources,
+        partition.modularity,
+        harmonic.exact,
+        harmonic.sources,
+        seconds,
+    )
 
 
 METRICS_SOURCE: Final = "metriques-reseau"
