@@ -110,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         reference = root / "reference"
         shutil.copytree(base, reference)
         duration, _ = run_load(reference, args.load, kill_after=None)
+        sys.stderr.write(f"uninterrupted load: {duration:.1f} s\n")
         after = fingerprints(reference)
         trials: list[Trial] = []
         for _ in range(args.trials):
@@ -123,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             in_before = [g for g in set(found) | set(before) if found.get(g) == before.get(g)]
             partial = sorted(g for g in set(found) | set(after) if g not in in_after and g not in in_before)
             trials.append(
-                Trial(
+                trial := Trial(
                     round(delay, 2),
                     killed,
                     len(in_after),
@@ -132,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
                     merged_graph_holds_every_dataset(trial_store),
                 )
             )
+            sys.stderr.write(f"trial {len(trials)}: {json.dumps(asdict(trial))}\n")
     failed = [t for t in trials if t.partial or not t.merged_ok]
     sys.stdout.write(
         json.dumps(
