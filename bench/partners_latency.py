@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+import graph.analytic as analytic
 from graph.analytic import AnalyticGraph
 from graph.oxigraph_store import OxigraphStore
 from queries.contracts import contract_index
@@ -42,9 +43,15 @@ __all__ = ["main", "measure"]
 def from_cache_file(path: Path) -> AnalyticGraph:
     """The organisation lens as `graph.analytic` caches it on disk (its header skipped)."""
     with path.open("rb") as f:
-        pickle.load(f)  # (version, state)
-        ids, graph, facets, lens, places, codes = pickle.load(f)
-    return AnalyticGraph(ids, {n: i for i, n in enumerate(ids)}, graph, facets, "", lens, places, codes)
+        _, state = pickle.load(f)  # (version, state)
+        payload = pickle.load(f)
+    if isinstance(payload, dict):  # the columnar format of `graph.analytic._write_cache`
+        found = analytic._read_cache(path, state)
+        if found is None:
+            raise ValueError(f"{path}: not a cache file of this version of graph.analytic")
+        return found
+    ids, graph, facets, lens, places, codes = payload  # earlier versions: the objects
+    return AnalyticGraph(ids, {n: i for i, n in enumerate(ids)}, graph, facets, state, lens, places, codes)
 
 
 def measure(source: OxigraphStore | Path, *, queries: int = 200, seed: int = 0) -> dict[str, Any]:

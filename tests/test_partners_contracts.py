@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from graph.analytic import analytic_projection
+from graph.analytic import analytic_projection, clear_memory_cache
 from graph.oxigraph_store import OxigraphStore
 from graph.store import GraphStore
 from queries.contracts import W_BUYER_INCLUSIVE, W_CPV, W_GROUPEMENT, W_PAST, W_SAME_BUYERS
@@ -173,3 +174,16 @@ def test_without_contracts_no_contract_reason_is_given() -> None:
     )
     assert np.all(np.isfinite(distance[candidates]))
     store.close()
+
+
+def test_the_contract_facets_survive_the_disk_cache(tmp_path: Path) -> None:
+    with OxigraphStore(tmp_path / "store") as store:
+        store.upsert(partners_batch())
+        store.upsert(procurement_batch())
+        built = analytic_projection(store)
+        clear_memory_cache()
+        read = analytic_projection(store)
+    assert read is not built
+    assert read.facets["marches"] == built.facets["marches"]
+    decp = ("fixture-decp",)
+    assert read.facets["achats"][read.index[TROYES_BUYER]] == ((M1, "cpv:77", decp), (M2, "cpv:77", decp))
