@@ -77,6 +77,8 @@ def run(store_path: Path, *, baseline: bool = True) -> dict[str, Any]:
             "organisations_with_a_tie": len(table.ids),
             "betweenness_exact": table.betweenness_exact,
             "betweenness_sources": table.betweenness_sources,
+            "closeness_exact": table.closeness_exact,
+            "closeness_sources": table.closeness_sources,
             "modularity": round(table.modularity, 4),
             "total": total,
             "seconds_by_metric": table.seconds,
@@ -124,6 +126,8 @@ def report(result: dict[str, Any]) -> str:
         "",
         f"metrics on {x['organisations_with_a_tie']:,} organisations with a tie; betweenness "
         + ("exact" if x["betweenness_exact"] else f"sampled from {x['betweenness_sources']} sources")
+        + "; harmonic closeness "
+        + ("exact" if x["closeness_exact"] else f"sampled from {x['closeness_sources']} sources")
         + f"; modularity {x['modularity']}",
         "seconds by metric (wall): " + ", ".join(f"{k} {v}" for k, v in x["seconds_by_metric"].items()),
         f"peak memory before the baseline {result['peak_rss_bytes'] / 1024**3:.2f} GiB",

@@ -83,8 +83,8 @@ def run_load(store: Path, load: list[str], *, kill_after: float | None) -> tuple
 class Trial:
     delay_s: float
     killed: bool
-    datasets_after: int  # datasets in the after state
-    datasets_before: int  # datasets in the before state (or absent, if new)
+    datasets_after: int  # datasets the load changes, found as a whole load writes them
+    datasets_before: int  # datasets the load changes, found as before (absent, if new)
     partial: list[str]  # datasets in neither state: a failure
     merged_ok: bool
 
@@ -120,9 +120,11 @@ def main(argv: list[str] | None = None) -> int:
             delay = rng.uniform(0.0, duration)
             _, killed = run_load(trial_store, args.load, kill_after=delay)
             found = fingerprints(trial_store)
-            in_after = [g for g, h in found.items() if after.get(g) == h]
-            in_before = [g for g in set(found) | set(before) if found.get(g) == before.get(g)]
-            partial = sorted(g for g in set(found) | set(after) if g not in in_after and g not in in_before)
+            every = set(found) | set(before) | set(after)
+            # a dataset's state: its hash, or None when the store does not hold it
+            in_after = [g for g in every if found.get(g) == after.get(g) != before.get(g)]
+            in_before = [g for g in every if found.get(g) == before.get(g) != after.get(g)]
+            partial = sorted(g for g in every if found.get(g) not in (before.get(g), after.get(g)))
             trials.append(
                 trial := Trial(
                     round(delay, 2),

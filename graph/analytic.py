@@ -665,14 +665,15 @@ def _assemble(bulk: _Bulk, state: str) -> AnalyticGraph:
                 contracts.append((s, rel, t))
         else:
             facet_edges.append((s, rel, t))
+    located_in, part_of = RelKind.LOCATED_IN.value, RelKind.PART_OF.value  # not an enum lookup per row
     for s, rel, t in facet_edges:
         if s in index:
-            if rel == RelKind.LOCATED_IN.value:
+            if rel == located_in:
                 if kinds.get(t) in _PLACE_KINDS:
                     located[s].append(t)
             elif rel in targets:
                 targets[rel][s].append(t)
-        elif rel == RelKind.PART_OF.value and kinds.get(s) in _PLACE_KINDS and kinds.get(t) in _PLACE_KINDS:
+        elif rel == part_of and kinds.get(s) in _PLACE_KINDS and kinds.get(t) in _PLACE_KINDS:
             parents[s].append(t)
 
     closure = _Closure(parents)
@@ -692,7 +693,7 @@ def _assemble(bulk: _Bulk, state: str) -> AnalyticGraph:
     no_props: dict[str, Any] = {}
     for v, node in enumerate(ids):
         here = located.get(node)
-        spot = tuple(sorted(set(here))) if here else ()
+        spot = (here[0],) if here and len(here) == 1 else tuple(sorted(set(here))) if here else ()
         found = where.get(spot)
         if found is None:
             places = closure.of(spot)
@@ -713,8 +714,9 @@ def _assemble(bulk: _Bulk, state: str) -> AnalyticGraph:
         if props:
             tranche_col[v] = props.get("size_band")
             siret_col[v] = props.get("siret")
-        if node in sectors:
-            naf_col[v] = min(sectors[node])
+        naf = sectors.get(node)
+        if naf:
+            naf_col[v] = naf[0] if len(naf) == 1 else min(naf)
         if node in offers:
             rome_col[v] = tuple(sorted(set(offers[node])))
         if node in sells:
