@@ -158,8 +158,8 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"Partenaires proposés à {name} ({actor}) — objectif : {objective.label}")
         for rank, c in enumerate(found, start=1):
             where = places.get(c.commune or "", "lieu inconnu")
-            distance, score = _number(c.distance_km), _number(c.score, 2)
-            typer.echo(f"{rank:>2}. {c.name} ({c.kind}, {where}) — {distance} km — score {score}")
+            distance = "distance inconnue" if c.distance_km is None else f"{_number(c.distance_km)} km"
+            typer.echo(f"{rank:>2}. {c.name} ({c.kind}, {where}) — {distance} — score {_number(c.score, 2)}")
             for r in c.reasons:
                 typer.echo(f"      {r.weight:+.2f}  {r.text}".replace(".", ",", 1))
                 if r.facts:

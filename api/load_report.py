@@ -83,10 +83,11 @@ def print_closed(reports: Iterable[LoadReport], *, stream: IO[str] | None = None
 def _cut(line: str) -> str:
     """A console line no longer than `LINE_WIDTH` (a binary file's garbage stays short).
 
-    >>> _cut("x" * 300)[-12:], len(_cut("x" * 300))
-    ('x… (coupé)', 210)
+    >>> _cut("x" * 300)[-12:], len(_cut("x" * 300)), _cut("court")
+    ('xxx… (coupé)', 200, 'court')
     """
-    return line if len(line) <= LINE_WIDTH else f"{line[:LINE_WIDTH]}… (coupé)"
+    marker = "… (coupé)"
+    return line if len(line) <= LINE_WIDTH else line[: LINE_WIDTH - len(marker)] + marker
 
 
 _STATUS: Final = {"rejected": "rejetées", "unresolved": "non résolues"}

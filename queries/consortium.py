@@ -24,7 +24,7 @@ from typing import Final
 import numpy as np
 
 from graph.kinds import RelKind
-from queries.contracts import contract_index
+from queries.contracts import contract_index, contract_name
 from queries.correspondences import Correspondences
 from queries.org_network import PartnerNetwork
 from queries.partners import (
@@ -178,7 +178,7 @@ def _pair(index: PartnerIndex, u: int, v: int) -> list[tuple[str, float, tuple[s
     together = sorted(set(contracts.held[u]) & set(contracts.held[v]))
     if together:
         codes = getattr(network, "codes", None) or {}
-        shown = ", ".join(f"{k} « {codes[k]} »" if codes.get(k) else k for k in together[:3])
+        shown = ", ".join(contract_name(codes, k) for k in together[:3])
         facts = tuple(
             f"{network.ids[a]} {RelKind.CO_CONTRACTOR_OF.value} {network.ids[b]}"
             for a, b in ((u, v), (v, u))

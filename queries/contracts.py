@@ -44,6 +44,7 @@ __all__ = [
     "Evidence",
     "actor_cpv_divisions",
     "contract_index",
+    "contract_name",
     "contract_parts",
 ]
 
@@ -283,8 +284,14 @@ def _shared(contracts: ContractIndex, s: int) -> dict[int, list[str]]:
     return {v: sorted(set(cs)) for v, cs in found.items()}
 
 
-def _name(codes: Mapping[str, str], contract: str) -> str:
+NAME_CHARS: Final = 60  # a contract's object is cut there in the reasons' text
+
+
+def contract_name(codes: Mapping[str, str], contract: str) -> str:
+    """A contract's id and its object (cut at `NAME_CHARS`), as the reasons name it."""
     name = codes.get(contract)
+    if name and len(name) > NAME_CHARS:
+        name = name[: NAME_CHARS - 1].rstrip() + "…"
     return f"{contract} « {name} »" if name else contract
 
 
@@ -323,7 +330,7 @@ def _explain_cpv(
     where = ", ".join(_cpv(codes, d) for d, _ in sorted(by_division.items(), key=lambda x: (-x[1], x[0])))
     why = sorted({origins[d] for d in by_division})
     verb = "a passé" if as_buyer else "est titulaire de"
-    shown = ", ".join(_name(codes, k) for k in items[:SHOWN]) + ("…" if len(items) > SHOWN else "")
+    shown = ", ".join(contract_name(codes, k) for k in items[:SHOWN]) + ("…" if len(items) > SHOWN else "")
     text = (
         f"{verb} {len(items)} marché(s) public(s) en division CPV {where}, ce que {label[s]} "
         f"{'achète' if str(index.kinds[s]) not in INCLUSIVE and contracts.awarded[s] else 'fournit'} "
@@ -357,7 +364,7 @@ def _explain_past(
     index: PartnerIndex, contracts: ContractIndex, codes: Mapping[str, str], s: int, c: int, items: list[str]
 ) -> Evidence:
     label = index.labels
-    shown = ", ".join(_name(codes, k) for k in items[:SHOWN]) + ("…" if len(items) > SHOWN else "")
+    shown = ", ".join(contract_name(codes, k) for k in items[:SHOWN]) + ("…" if len(items) > SHOWN else "")
     if any(contracts.buyer.get(k) == c for k in items):
         text = f"{label[s]} est déjà titulaire de {len(items)} marché(s) public(s) de {label[c]} : {shown}"
     elif any(contracts.buyer.get(k) == s for k in items):
