@@ -20,9 +20,13 @@ from __future__ import annotations
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 
 from graph.analytic import AnalyticGraph
 from graph.kinds import OrgKind, PlaceKind, RelKind
@@ -34,8 +38,7 @@ __all__ = ["BLANK_KM", "TerritoryView", "nearest_km", "territory_indicators", "t
 BLANK_KM: Final = 15.0
 SIAE_KINDS: Final = tuple(k.value for k in (OrgKind.ACI, OrgKind.EI, OrgKind.AI, OrgKind.ETTI, OrgKind.EITI))
 BLANK_KINDS: Final = frozenset({OrgKind.ACI.value, OrgKind.EI.value})
-_CELL_DEG: Final = 0.25
-_MAX_RINGS: Final = 40
+NEAREST_MAX_KM: Final = 1000.0  # an ACI or EI farther than this is none at all (overseas)
 
 
 @dataclass(frozen=True)
@@ -58,61 +61,38 @@ class TerritoryView:
         }
 
 
-class _Grid:
-    """Points bucketed by cells of `_CELL_DEG` degrees: the nearest one to a place."""
-
-    def __init__(self, points: Iterable[tuple[float, float]]) -> None:
-        self.cells: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
-        for lat, lon in points:
-            self.cells[self._cell(lat, lon)].append((lat, lon))
-
-    @staticmethod
-    def _cell(lat: float, lon: float) -> tuple[int, int]:
-        return (math.floor(lat / _CELL_DEG), math.floor(lon / _CELL_DEG))
-
-    def nearest(self, lat: float, lon: float) -> float | None:
-        """Distance in km to the nearest point (None when none lies within `_MAX_RINGS` cells)."""
-        ci, cj = self._cell(lat, lon)
-        # a cell is at least this wide, here: a ring k cells away is at least (k - 1) × that far
-        width = (
-            _CELL_DEG
-            * 111.0
-            * max(0.05, math.cos(math.radians(min(89.0, abs(lat) + _MAX_RINGS * _CELL_DEG))))
-        )
-        best: float | None = None
-        for k in range(_MAX_RINGS + 1):
-            if best is not None and (k - 1) * width > best:
-                break
-            for i in range(ci - k, ci + k + 1):
-                for j in range(cj - k, cj + k + 1):
-                    if max(abs(i - ci), abs(j - cj)) != k:
-                        continue
-                    for p in self.cells.get((i, j), ()):
-                        d = distance_km(lat, lon, *p)
-                        if best is None or d < best:
-                            best = d
-        return best
-
-
 def nearest_km(ag: AnalyticGraph, kinds: frozenset[str] = BLANK_KINDS) -> dict[str, float | None]:
     """For every commune with a centroid, the distance in km to the nearest organisation
-    of `kinds` (ACI and EI by default)."""
+    of `kinds` (ACI and EI by default); None when none lies within `NEAREST_MAX_KM`.
+
+    The nearest is found in a k-d tree of points on the unit sphere (the nearest by
+    chord is the nearest by great circle), its distance measured by `distance_km`."""
     G = ag.graph
     points = [
         (lat, lon)
-        for v, (kind, lat, lon) in enumerate(
-            zip(G.vs["kind"], ag.facets["latitude"], ag.facets["longitude"], strict=True)
-        )
+        for kind, lat, lon in zip(G.vs["kind"], ag.facets["latitude"], ag.facets["longitude"], strict=True)
         if kind in kinds and lat is not None and lon is not None
     ]
-    grid = _Grid(points)
-    return {
-        pid: grid.nearest(place.latitude, place.longitude)
+    communes = [
+        (pid, place.latitude, place.longitude)
         for pid, place in ag.places.items()
         if place.kind == PlaceKind.COMMUNE.value
         and place.latitude is not None
         and place.longitude is not None
-    }
+    ]
+    if not points or not communes:
+        return {pid: None for pid, _, _ in communes}
+    _, found = cKDTree(_on_sphere(points)).query(_on_sphere([(lat, lon) for _, lat, lon in communes]))
+    nearest: dict[str, float | None] = {}
+    for (pid, lat, lon), i in zip(communes, found.tolist(), strict=True):
+        d = distance_km(lat, lon, *points[i])
+        nearest[pid] = d if d <= NEAREST_MAX_KM else None
+    return nearest
+
+
+def _on_sphere(points: Sequence[tuple[float, float]]) -> NDArray[np.float64]:
+    lat, lon = np.radians(np.asarray(points, dtype=np.float64)).T
+    return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
 
 
 def _inside(ag: AnalyticGraph, territory: str) -> list[int]:
@@ -127,6 +107,39 @@ def _communes_of(ag: AnalyticGraph, territory: str) -> list[str]:
     )
 
 
+@dataclass(frozen=True, eq=False)
+class _Ties:
+    """What the indicators count, as arrays over the lens (built once per lens)."""
+
+    siae: NDArray[np.bool_]  # per vertex
+    kind: NDArray[np.str_]  # per vertex
+    club_member: NDArray[np.int64]  # companies' MEMBER_OF a club: the member vertex
+    partner_source: NDArray[np.int64]  # PARTNER_OF ties: their two ends
+    partner_target: NDArray[np.int64]
+
+
+_TIES: dict[int, tuple[AnalyticGraph, _Ties]] = {}
+
+
+def _ties(ag: AnalyticGraph) -> _Ties:
+    held = _TIES.get(id(ag))
+    if held is not None and held[0] is ag:
+        return held[1]
+    G = ag.graph
+    kind = np.array(G.vs["kind"], dtype=str) if G.vcount() else np.zeros(0, dtype=str)
+    edges = np.array(G.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    rels = np.array(G.es["rel"], dtype=str) if G.ecount() else np.zeros(0, dtype=str)
+    source, target = edges[:, 0], edges[:, 1]
+    company = kind == OrgKind.ENTREPRISE.value
+    club = kind == OrgKind.CLUB.value
+    member = (rels == RelKind.MEMBER_OF.value) & company[source] & club[target]
+    partner = rels == RelKind.PARTNER_OF.value
+    ties = _Ties(np.isin(kind, SIAE_KINDS), kind, source[member], source[partner], target[partner])
+    _TIES.clear()
+    _TIES[id(ag)] = (ag, ties)
+    return ties
+
+
 def _indicators(
     ag: AnalyticGraph,
     vertices: Sequence[int],
@@ -134,32 +147,31 @@ def _indicators(
     nearest: Mapping[str, float | None],
     blank_km: float,
 ) -> dict[str, float]:
-    G = ag.graph
-    kinds = G.vs["kind"]
-    chosen = set(vertices)
-    siae = [v for v in vertices if kinds[v] in SIAE_KINDS]
+    ties = _ties(ag)
+    chosen = np.zeros(len(ties.kind), dtype=bool)
+    chosen[np.asarray(vertices, dtype=np.int64)] = True
+    siae = np.flatnonzero(chosen & ties.siae)
     values: dict[str, float] = {"SIAE": len(siae)}
+    siae_kinds = ties.kind[siae]
     for kind in SIAE_KINDS:
-        values[kind] = sum(1 for v in siae if kinds[v] == kind)
-    members: set[int] = set()
-    partners: set[int] = set()
-    partnerships = 0
-    for e in G.es:
-        s, t, rel = e.source, e.target, e["rel"]
-        if rel == RelKind.MEMBER_OF.value and s in chosen and kinds[s] == OrgKind.ENTREPRISE.value:
-            if kinds[t] == OrgKind.CLUB.value:
-                members.add(s)
-        elif rel == RelKind.PARTNER_OF.value:
-            for a, b in ((s, t), (t, s)):
-                if a in chosen and kinds[a] == OrgKind.ENTREPRISE.value and kinds[b] in SIAE_KINDS:
-                    partners.add(a)
-            if (s in chosen and kinds[s] in SIAE_KINDS) or (t in chosen and kinds[t] in SIAE_KINDS):
-                partnerships += 1
+        values[kind] = int(np.count_nonzero(siae_kinds == kind))
+    members = np.unique(ties.club_member[chosen[ties.club_member]])
+    company = ties.kind == OrgKind.ENTREPRISE.value
+    s, t = ties.partner_source, ties.partner_target
+    partners = np.unique(
+        np.concatenate(
+            (
+                s[chosen[s] & company[s] & ties.siae[t]],
+                t[chosen[t] & company[t] & ties.siae[s]],
+            )
+        )
+    )
+    partnerships = int(np.count_nonzero((chosen[s] & ties.siae[s]) | (chosen[t] & ties.siae[t])))
     values["entreprises membres d'un club"] = len(members)
     values["entreprises partenaires d'une SIAE"] = len(partners)
-    values["entreprises engagées"] = len(members | partners)
-    values["partenariats par SIAE"] = round(partnerships / len(siae), 2) if siae else 0.0
-    values["secteurs du Marché couverts"] = len({s for v in siae for s in ag.facets["secteurs"][v]})
+    values["entreprises engagées"] = len(np.union1d(members, partners))
+    values["partenariats par SIAE"] = round(partnerships / len(siae), 2) if len(siae) else 0.0
+    values["secteurs du Marché couverts"] = len({x for v in siae.tolist() for x in ag.facets["secteurs"][v]})
     measured = [nearest[c] for c in communes if c in nearest]
     blank = sum(1 for d in measured if d is None or d > blank_km)
     values["communes"] = len(communes)
