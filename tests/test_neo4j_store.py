@@ -248,7 +248,9 @@ def test_unreachable_server_is_one_error_naming_the_address() -> None:
 
 def test_store_on_a_server_gone_names_the_address() -> None:
     port = closed_port()
-    driver = GraphDatabase.driver(f"bolt://127.0.0.1:{port}", auth=None, connection_timeout=5)
+    driver = GraphDatabase.driver(
+        f"bolt://127.0.0.1:{port}", auth=None, connection_timeout=5, max_transaction_retry_time=1
+    )
     try:
         with pytest.raises(StoreError, match=f"Neo4j unreachable at bolt://127.0.0.1:{port}"):
             Neo4jStore(driver).counts()
