@@ -7,6 +7,7 @@ organisation lens, per territory, in CPU seconds (the lens read from its cache f
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from graph.analytic import analytic_projection
@@ -22,12 +23,13 @@ def main() -> None:
     with OxigraphStore(args.store) as store:
         started = time.process_time()
         lens = analytic_projection(store)
-        print(f"lens: {time.process_time() - started:.2f} s CPU, {len(lens.ids):,} organisations")
+        spent = time.process_time() - started
+        sys.stdout.write(f"lens: {spent:.2f} s CPU, {len(lens.ids):,} organisations\n")
         for territory in args.territories:
             started = time.process_time()
             view = territory_view(lens, territory)
             rows = sum(len(t.rows) for t in view.tables().values())
-            print(f"{territory}: {time.process_time() - started:.2f} s CPU, {rows} rows")
+            sys.stdout.write(f"{territory}: {time.process_time() - started:.2f} s CPU, {rows} rows\n")
 
 
 if __name__ == "__main__":
