@@ -13,13 +13,12 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from loaders.base import LoaderError
+from loaders.sources import json_array_items, skip_json_space
 
 __all__ = ["DecpArchive", "DecpRecord", "read_archive"]
-
-_WHITESPACE: Final = " \t\n\r"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +78,6 @@ def _marches(text: str, name: str) -> list[tuple[int, Any]]:
     decoder = json.JSONDecoder()
     size = len(text)
 
-    def skip(pos: int) -> int:
-        while pos < size and text[pos] in _WHITESPACE:
-            pos += 1
-        return pos
-
     def fail(pos: int, message: str) -> LoaderError:
         return LoaderError(f"{name}:{text.count(chr(10), 0, pos) + 1}: {message}")
 
@@ -93,44 +87,24 @@ def _marches(text: str, name: str) -> list[tuple[int, Any]]:
         except json.JSONDecodeError as e:
             raise fail(e.pos, f"not JSON: {e.msg}") from e
 
-    pos = skip(0)
+    pos = skip_json_space(text, 0)
     if pos >= size or text[pos] != "{":
         raise fail(pos, 'expected a JSON object {"marches": [...]}')
-    pos = skip(pos + 1)
+    pos = skip_json_space(text, pos + 1)
     found: list[tuple[int, Any]] | None = None
     while pos < size and text[pos] != "}":
         key, pos = decode(pos)
-        pos = skip(pos)
+        pos = skip_json_space(text, pos)
         if pos >= size or text[pos] != ":":
             raise fail(pos, "not JSON: expected ':' after a key")
-        pos = skip(pos + 1)
+        pos = skip_json_space(text, pos + 1)
         if key == "marches" and pos < size and text[pos] == "[":
-            found, pos = _array(text, pos, decode, skip, fail)
+            found, pos = json_array_items(text, pos, decode, fail, "marches")
         else:
             _, pos = decode(pos)
-        pos = skip(pos)
+        pos = skip_json_space(text, pos)
         if pos < size and text[pos] == ",":
-            pos = skip(pos + 1)
+            pos = skip_json_space(text, pos + 1)
     if found is None:
         raise fail(0, 'no "marches" array: not the DECP JSON format')
     return found
-
-
-def _array(text: str, pos: int, decode: Any, skip: Any, fail: Any) -> tuple[list[tuple[int, Any]], int]:
-    rows: list[tuple[int, Any]] = []
-    line, counted_to = 1 + text.count("\n", 0, pos), pos
-    pos = skip(pos + 1)
-    if pos < len(text) and text[pos] == "]":
-        return rows, pos + 1
-    while True:
-        line += text.count("\n", counted_to, pos)
-        counted_to = pos
-        value, pos = decode(pos)
-        rows.append((line, value))
-        pos = skip(pos)
-        if pos < len(text) and text[pos] == ",":
-            pos = skip(pos + 1)
-            continue
-        if pos < len(text) and text[pos] == "]":
-            return rows, pos + 1
-        raise fail(pos, "not JSON: expected ',' or ']' in marches")

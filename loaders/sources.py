@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -180,52 +180,65 @@ def read_json_array(path: Path) -> list[tuple[int, Any]]:
     """
     text = _read_text(path)
     decoder = json.JSONDecoder()
-    size = len(text)
-
-    def skip(pos: int) -> int:
-        while pos < size and text[pos] in _WHITESPACE:
-            pos += 1
-        return pos
 
     def fail(pos: int, message: str) -> LoaderError:
         line = text.count("\n", 0, pos) + 1
         column = pos - (text.rfind("\n", 0, pos) + 1) + 1
         return LoaderError(f"{path}:{line}:{column}: {message}")
 
-    pos = skip(0)
-    if pos >= size:
-        raise fail(pos, "not JSON: the file is empty")
-    if text[pos] != "[":
+    def decode(pos: int) -> tuple[Any, int]:
         try:
-            value, _ = decoder.raw_decode(text, pos)
+            return decoder.raw_decode(text, pos)
         except json.JSONDecodeError as e:
             raise fail(e.pos, f"not JSON: {e.msg}") from e
+
+    pos = skip_json_space(text, 0)
+    if pos >= len(text):
+        raise fail(pos, "not JSON: the file is empty")
+    if text[pos] != "[":
+        value, _ = decode(pos)
         raise fail(pos, f"expected a JSON array of objects, found a {type(value).__name__}")
-    rows: list[tuple[int, Any]] = []
-    line, counted_to = 1, 0
-    pos = skip(pos + 1)
-    if pos < size and text[pos] == "]":
-        pos = skip(pos + 1)
-    else:
-        while True:
-            line += text.count("\n", counted_to, pos)
-            counted_to = pos
-            try:
-                value, pos = decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as e:
-                raise fail(e.pos, f"not JSON: {e.msg}") from e
-            rows.append((line, value))
-            pos = skip(pos)
-            if pos < size and text[pos] == ",":
-                pos = skip(pos + 1)
-                continue
-            if pos < size and text[pos] == "]":
-                pos = skip(pos + 1)
-                break
-            raise fail(pos, "not JSON: expected ',' or ']' in the array")
-    if pos < size:
+    rows, pos = json_array_items(text, pos, decode, fail, "the array")
+    pos = skip_json_space(text, pos)
+    if pos < len(text):
         raise fail(pos, "not JSON: extra data after the array")
     return rows
+
+
+def skip_json_space(text: str, pos: int) -> int:
+    """The first position from `pos` on that is not JSON whitespace."""
+    while pos < len(text) and text[pos] in _WHITESPACE:
+        pos += 1
+    return pos
+
+
+def json_array_items(
+    text: str,
+    pos: int,
+    decode: Callable[[int], tuple[Any, int]],
+    fail: Callable[[int, str], LoaderError],
+    where: str,
+) -> tuple[list[tuple[int, Any]], int]:
+    """The elements of the JSON array opening at `text[pos]`, each with the line it
+    starts on, and the position after its closing bracket. `decode` reads one value
+    at a position; `fail` makes the error for a position (`where` names the array)."""
+    rows: list[tuple[int, Any]] = []
+    line, counted_to = 1 + text.count("\n", 0, pos), pos
+    pos = skip_json_space(text, pos + 1)
+    if pos < len(text) and text[pos] == "]":
+        return rows, pos + 1
+    while True:
+        line += text.count("\n", counted_to, pos)
+        counted_to = pos
+        value, pos = decode(pos)
+        rows.append((line, value))
+        pos = skip_json_space(text, pos)
+        if pos < len(text) and text[pos] == ",":
+            pos = skip_json_space(text, pos + 1)
+            continue
+        if pos < len(text) and text[pos] == "]":
+            return rows, pos + 1
+        raise fail(pos, f"not JSON: expected ',' or ']' in {where}")
 
 
 def _not_utf8(path: Path, line: int, error: UnicodeDecodeError) -> LoaderError:
