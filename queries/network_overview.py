@@ -169,7 +169,8 @@ def network_overview(ag: AnalyticGraph, *, max_nodes: int = 50_000, seed: int = 
     simple = tied.undirected_simple()
     coords, layout = _layout(simple, seed)
     xs, ys = [c[0] for c in coords], [c[1] for c in coords]
-    span = max(max(xs, default=0) - min(xs, default=0), max(ys, default=0) - min(ys, default=0)) or 1.0
+    x0, y0 = min(xs, default=0), min(ys, default=0)
+    span = max(max(xs, default=0) - x0, max(ys, default=0) - y0) or 1.0
 
     def scaled(value: float, low: float) -> float:
         return round((value - low) / span, 5)
@@ -183,8 +184,8 @@ def network_overview(ag: AnalyticGraph, *, max_nodes: int = 50_000, seed: int = 
             id=node,
             name=vs[v]["label"],
             kind=vs[v]["kind"],
-            x=scaled(xs[v], min(xs)),
-            y=scaled(ys[v], min(ys)),
+            x=scaled(xs[v], x0),
+            y=scaled(ys[v], y0),
             pagerank=round(pagerank[node], 6),
             community=partition.membership[node],
             synthetic=bool(synthetic[v]),
