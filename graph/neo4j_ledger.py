@@ -67,6 +67,22 @@ def untag(tagged: Tagged) -> PropValue:
     return cast(PropValue, value)
 
 
+def checked_tag(owner: str, name: str, value: object) -> Tagged:
+    """`tag(check_value(owner, name, value))`, the plain types first (one test a value)."""
+    kind = type(value)
+    if kind is str:
+        return ["s", value]
+    if kind is float:
+        return ["f", value]
+    if kind is int and _INT64[0] <= cast(int, value) <= _INT64[1]:
+        return ["i", value]
+    if kind is bool:
+        return ["b", value]
+    if kind is date:
+        return ["d", cast(date, value).isoformat()]
+    return tag(check_value(owner, name, value))
+
+
 def check_value(owner: str, name: str, value: object) -> PropValue:
     """The value if Neo4j and the RDF store can both hold it; ValueError otherwise."""
     # subclasses (a StrEnum member, an IntEnum member) are stored as their plain value
@@ -96,15 +112,11 @@ class NodeState:
         return cls(json.loads(text) if text else {})
 
     def kinds(self) -> set[NodeKind]:
-        return {node_kind(entry["kind"]) for entry in self.by_source.values()}
+        return {_node_kind(entry["kind"]) for entry in self.by_source.values()}
 
     def labels(self) -> set[str]:
         """Family, kind and the kind's superclasses in the ontology (``SIAE`` on an ACI)."""
-        return {
-            label
-            for kind in self.kinds()
-            for label in (family_label(kind), kind.value, *ancestor_labels(kind))
-        }
+        return {label for entry in self.by_source.values() for label in kind_labels(entry["kind"])}
 
     def node(self, node_id: str) -> Node:
         """The node as `graph.rdf_decode` rebuilds it: the first dataset by name wins."""
@@ -115,7 +127,7 @@ class NodeState:
                 props[name] = untag(tagged)
         return Node(
             node_id,
-            node_kind(first["kind"]),
+            _node_kind(first["kind"]),
             first["name"],
             props=dict(sorted(props.items())),
             sources=tuple(sorted(self.by_source)),
@@ -187,10 +199,13 @@ class EdgeState:
         return props
 
 
+_node_kind: Final = cache(node_kind)
+
+
 @cache
 def kind_labels(kind: str) -> tuple[str, ...]:
-    """The labels of a node one dataset states of kind `kind`, sorted: what
-    `NodeState.labels` gives for a one-dataset ledger."""
+    """The labels of a node one dataset states of kind `kind`, sorted: family, kind and
+    the kind's superclasses in the ontology (``SIAE`` on an ACI)."""
     k = node_kind(kind)
     return tuple(sorted({family_label(k), k.value, *ancestor_labels(k)}))
 
@@ -271,8 +286,9 @@ def batch_nodes(batch: Batch) -> dict[str, dict[str, Any]]:
             raise ValueError(f"{node.id}: name {node.name!r} is not a string")
         entry = entries.setdefault(node.id, {"kind": node.kind.value, "name": node.name, "props": {}})
         entry["kind"], entry["name"] = node.kind.value, node.name
+        props = entry["props"]
         for name, value in node.props.items():
-            entry["props"][name] = tag(check_value(node.id, name, value))
+            props[name] = checked_tag(node.id, name, value)
     return entries
 
 
@@ -287,7 +303,7 @@ def batch_edges(batch: Batch) -> dict[EdgeIdent, dict[str, Tagged] | None]:
         family(edge.source)
         family(edge.target)
         ident = (edge.source, edge.rel, edge.target, edge.key)
-        attrs = {name: tag(check_value(edge.source, name, v)) for name, v in edge.attrs.items()}
+        attrs = {name: checked_tag(edge.source, name, v) for name, v in edge.attrs.items()}
         if not attrs and not edge.key:
             entries.setdefault(ident, None)
         else:
