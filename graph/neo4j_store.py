@@ -17,7 +17,8 @@ Mapping (see docs/neo4j.md):
   with the `RelKind` value as type; parallel relations of one type are told apart
   by ``key`` (the MERGE key, with the type and both ends);
 - provenance: ``sources`` on every node and relation (sorted dataset slugs) and one
-  ``(:Dataset {source, date, synthetic, title})`` node a dataset.
+  ``(:Dataset {source, date, synthetic, title, rels})`` node a dataset
+  (``rels``: the relation types it wrote; the write path looks up only what may exist).
 
 What each dataset said is kept in ``by_source``, a JSON ledger (dataset → kind,
 name and typed properties; dataset → attributes, or null when the dataset wrote the
