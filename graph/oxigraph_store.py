@@ -51,16 +51,23 @@ _RELATION_PREDICATES = {f"<{PREFIXES['mlg']}{rel.predicate}>" for rel in RelKind
 
 class OxigraphStore:
     """The whole graph as RDF quads in a pyoxigraph store (on disk, or in memory
-    when `path` is None)."""
+    when `path` is None). `read_only`: an existing store opened for reading only, by
+    as many processes as wish (each write is refused); no process may write it then."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         try:
-            if path is not None:
-                Path(path).mkdir(parents=True, exist_ok=True)
-            self._store = Store(str(path)) if path is not None else Store()
+            if read_only:
+                if path is None:
+                    raise StoreError("a read-only store needs a path")
+                self._store = Store.read_only(str(path))
+            else:
+                if path is not None:
+                    Path(path).mkdir(parents=True, exist_ok=True)
+                self._store = Store(str(path)) if path is not None else Store()
         except OSError as e:
             raise StoreError(f"cannot open the embedded store at {path}: {e}") from e
         self.path = Path(path) if path is not None else None
+        self.read_only = read_only
         self._state = _read_state(self.path)
 
     # -- writing ---------------------------------------------------------------
@@ -71,6 +78,7 @@ class OxigraphStore:
         Values a node or relation already had in the same dataset are replaced by
         the batch's; values from other datasets stay beside them.
         """
+        self._writable()
         self._check_endpoints(batch)
         graph = graph_iri(batch.provenance.source)
         stale: list[Quad] = []
@@ -109,6 +117,7 @@ class OxigraphStore:
         (pyoxigraph's bulk loader): for first loads and benchmarks, not for updates.
         Returns the number of quads written in the named graphs and dataset metadata
         (the merged graph's copies are written too, not counted)."""
+        self._writable()
         if next(iter(self._store.named_graphs()), None) is not None:
             raise StoreError("bulk_load needs an empty store; use upsert to update")
         written = 0
@@ -222,6 +231,7 @@ class OxigraphStore:
         """Remove a dataset in one transaction: its named graph, its metadata, and from the
         merged graph what no other dataset states. Returns the number of quads removed
         (0 for an unknown dataset)."""
+        self._writable()
         graph = graph_iri(source)
         stale = [
             *self._store.quads_for_pattern(None, None, None, graph),
@@ -235,6 +245,7 @@ class OxigraphStore:
         return len(stale)
 
     def clear(self) -> None:
+        self._writable()
         self._store.clear()
         self._bump_state()
 
@@ -245,6 +256,10 @@ class OxigraphStore:
         if self.path is not None:
             self._state = _read_state(self.path)
         return self._state
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"the store at {self.path} is open read-only: writing is refused")
 
     def _bump_state(self) -> None:
         self._state = _new_state(self.path)
@@ -408,7 +423,7 @@ class OxigraphStore:
         The on-disk lock goes with the last reference to the pyoxigraph store, and an
         iterator a caller still holds (`quads()`) is one: collect them now.
         """
-        if self.path is not None:  # in memory: no lock to release, nothing to flush
+        if self.path is not None and not self.read_only:  # in memory or read-only: nothing to flush
             self._store.flush()
         del self._store
         # and collect now, on this thread: a pyoxigraph iterator freed later on another
