@@ -58,7 +58,7 @@ class OxigraphStore:
         try:
             if read_only:
                 if path is None:
-                    raise StoreError("a read-only store needs a path")
+                    raise StoreError("un magasin en lecture seule a besoin d'un chemin")
                 self._store = Store.read_only(str(path))
             else:
                 if path is not None:
@@ -259,7 +259,7 @@ class OxigraphStore:
 
     def _writable(self) -> None:
         if self.read_only:
-            raise StoreError(f"the store at {self.path} is open read-only: writing is refused")
+            raise StoreError(f"magasin {self.path} ouvert en lecture seule : écriture refusée")
 
     def _bump_state(self) -> None:
         self._state = _new_state(self.path)
