@@ -30,8 +30,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist), a test module per process at a
+# time, so module fixtures (a real load, a Neo4j database) stay whole; each process starts
+# its own Neo4j. TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 2
+
 unit: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 bench-rdf: $(STAMP)
 	$(BIN)/python -m bench.rdf_store --triples 1000000

@@ -111,7 +111,7 @@ def summary_table(summaries: Iterable[LoadReport]) -> str:
     """The summaries as a fixed-width text table, with a total line.
 
     >>> from graph.model import Rejection
-    >>> no = Rejection("communes.json", 3, "code", "missing or empty")
+    >>> no = Rejection("communes.json", 3, "code", "absent ou vide")
     >>> r = LoadReport("cog-2025", rejected=[no], unresolved=[no, no], file="communes.json")
     >>> r.rows_in, r.seconds = 10, 0.5
     >>> print(summary_table([r]))

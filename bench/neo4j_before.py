@@ -16,14 +16,15 @@ from neo4j import ManagedTransaction
 
 from graph.kinds import RelKind
 from graph.model import Batch
-from graph.neo4j_cypher import (
-    DELETE_EDGES_BY_ELEMENT_ID,
-    UPDATE_EDGES_BY_ELEMENT_ID,
-    WRITE_DATASET,
-)
+from graph.neo4j_cypher import DATASET_SEEN, DELETE_EDGES_BY_ELEMENT_ID, UPDATE_EDGES_BY_ELEMENT_ID
 from graph.neo4j_ledger import EdgeIdent, EdgeState, NodeState, Tagged
 from graph.neo4j_store import Neo4jStore
 from graph.store import StoreError
+
+WRITE_DATASET: Final = """
+MERGE (d:Dataset {source: $source})
+SET d.date = $date, d.synthetic = $synthetic, d.title = $title
+"""
 
 EXISTING_IDS: Final = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id AS id"
 
@@ -89,9 +90,12 @@ class BeforeStore(Neo4jStore):
         held_edges = {rel: self._edge_ledgers(tx, rel, idents) for rel, idents in sorted(by_rel.items())}
         # A batch is its dataset's whole statement about its nodes' outgoing relations:
         # those the dataset gave them before and the batch no longer holds are withdrawn.
+        seen = tx.run(DATASET_SEEN, source=source).single() is not None
         replaced = [
             (ident, raw, element_id)
-            for ident, raw, element_id in self._outgoing_of_dataset(tx, sorted(nodes), source)
+            for ident, raw, element_id in (
+                self._outgoing_of_dataset(tx, sorted(nodes), source) if seen else []
+            )
             if ident not in edges
         ]
 

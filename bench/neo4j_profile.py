@@ -43,6 +43,9 @@ def statement_name(query: str) -> str:
         return f"create nodes {labels}"
     named = (
         ("OPTIONAL MATCH (s)-[r:", "look up relations (ends + ledger)"),
+        ("MATCH (s)-[r:", "look up relations (ledger)"),
+        ("RETURN d.source AS source, d.rels", "relation types of the datasets"),
+        ("MERGE (s:StoreState", "state token"),
         ("CREATE (s)-[r:", "create relations"),
         ("MERGE (s)-[r:", "merge relations"),
         ("MERGE (n:Node", "merge nodes (dynamic labels)"),

@@ -60,10 +60,13 @@ MATCH (d:Dataset)
 RETURN d.source AS source, d.date AS date, d.synthetic AS synthetic, d.title AS title
 """
 
+# `rels`: the relation types the dataset wrote (null: not recorded, any type may be its)
 WRITE_DATASET: Final = """
 MERGE (d:Dataset {source: $source})
-SET d.date = $date, d.synthetic = $synthetic, d.title = $title
+SET d.date = $date, d.synthetic = $synthetic, d.title = $title, d.rels = $rels
 """
+
+READ_DATASET_RELS: Final = "MATCH (d:Dataset) RETURN d.source AS source, d.rels AS rels"
 
 # Removing a dataset: its relations and nodes with their ledgers, and its Dataset node.
 DATASET_EDGE_LEDGERS: Final = """
@@ -137,18 +140,14 @@ def for_rel(template: str, rel: RelKind) -> LiteralString:
 # fixed labels, relations known to be new are CREATEd between ends found by the `id`
 # index; what exists is found again by element id (a seek, no index, no expansion).
 
-# One row a relation of the batch: its ends (flagged when the batch does not declare
-# them, and so must exist) and the relation the store already holds, if any. Rows whose
-# ends are declared new and whose relation is unknown come back empty-handed: filtered.
+# The relations of one type the store holds among the batch's (those that may exist:
+# `Neo4jStore._may_exist`), found from their two ends by the `id` index.
 EDGE_LOOKUP_TEMPLATE: Final = """
 UNWIND $rows AS row
-OPTIONAL MATCH (s:Node {id: row.source})
-OPTIONAL MATCH (t:Node {id: row.target})
-OPTIONAL MATCH (s)-[r:REL_TYPE {key: row.key}]->(t)
-WITH row, s, t, r
-WHERE r IS NOT NULL OR (s IS NULL AND row.check_source) OR (t IS NULL AND row.check_target)
+MATCH (s:Node {id: row.source})
+MATCH (t:Node {id: row.target})
+MATCH (s)-[r:REL_TYPE {key: row.key}]->(t)
 RETURN row.source AS source, row.target AS target, row.key AS key,
-       s IS NULL AS no_source, t IS NULL AS no_target,
        r.by_source AS by_source, elementId(r) AS element_id
 """
 

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Final, cast
 
 from neo4j.spatial import WGS84Point
@@ -29,6 +30,9 @@ KIND_LABELS: Final = frozenset(k.value for fam in (OrgKind, PlaceKind, CodeKind)
 NODE_RESERVED: Final = frozenset({"id", "name", "kind", "sources", "location", "by_source"})
 EDGE_RESERVED: Final = frozenset({"key", "sources", "qualified", "by_source"})
 _INT64: Final = (-(2**63), 2**63 - 1)
+encode_ledger: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+"""A ledger as the store keeps it: compact JSON, keys sorted (one encoder for every row:
+`json.dumps` with options builds a new one a call)."""
 
 
 def family_label(kind: NodeKind) -> str:
@@ -126,7 +130,7 @@ class NodeState:
             name=node.name,
             kind=node.kind.value,
             sources=list(node.sources),
-            by_source=json.dumps(self.by_source, sort_keys=True, separators=(",", ":")),
+            by_source=encode_ledger(self.by_source),
         )
         location = location_point(node.props)
         if location is not None:
@@ -178,9 +182,54 @@ class EdgeState:
             key=key,
             sources=sorted(self.by_source),
             qualified=bool(self.qualified_sources),
-            by_source=json.dumps(self.by_source, sort_keys=True, separators=(",", ":")),
+            by_source=encode_ledger(self.by_source),
         )
         return props
+
+
+@cache
+def kind_labels(kind: str) -> tuple[str, ...]:
+    """The labels of a node one dataset states of kind `kind`, sorted: what
+    `NodeState.labels` gives for a one-dataset ledger."""
+    k = node_kind(kind)
+    return tuple(sorted({family_label(k), k.value, *ancestor_labels(k)}))
+
+
+def new_node_properties(node_id: str, source: str, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """`NodeState({source: entry}).properties(node_id)` without the general merge: the
+    properties of a node only one dataset states (the rows of a new node)."""
+    tagged: dict[str, Tagged] = entry["props"]
+    props: dict[str, Any] = {
+        name: (date.fromisoformat(t[1]) if t[0] == "d" else t[1])
+        for name, t in tagged.items()
+        if name not in NODE_RESERVED
+    }
+    props["id"] = node_id
+    props["name"] = entry["name"]
+    props["kind"] = entry["kind"]
+    props["sources"] = [source]
+    props["by_source"] = encode_ledger({source: entry})
+    if "latitude" in tagged and "longitude" in tagged:
+        location = location_point({"latitude": tagged["latitude"][1], "longitude": tagged["longitude"][1]})
+        if location is not None:
+            props["location"] = location
+    return props
+
+
+def new_edge_properties(source: str, key: str, attrs: dict[str, Tagged] | None) -> dict[str, Any]:
+    """`EdgeState({source: attrs}).properties(key)` for a relation only one dataset states."""
+    props: dict[str, Any] = {}
+    if attrs:
+        props = {
+            name: (date.fromisoformat(t[1]) if t[0] == "d" else t[1])
+            for name, t in attrs.items()
+            if name not in EDGE_RESERVED
+        }
+    props["key"] = key
+    props["sources"] = [source]
+    props["qualified"] = attrs is not None
+    props["by_source"] = encode_ledger({source: attrs})
+    return props
 
 
 def fold_edges(records: Iterable[tuple[str, str, str, str, str | None]]) -> list[Edge]:

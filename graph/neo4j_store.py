@@ -79,6 +79,7 @@ from graph.neo4j_cypher import (
     READ_ALL_NODES,
     READ_DATASET_EDGES,
     READ_DATASET_NODES,
+    READ_DATASET_RELS,
     READ_DATASETS,
     READ_EDGES_AMONG,
     READ_NODE,
@@ -99,6 +100,9 @@ from graph.neo4j_ledger import (
     batch_edges,
     batch_nodes,
     family_label,
+    kind_labels,
+    new_edge_properties,
+    new_node_properties,
     subgraph_of,
 )
 from graph.ontology import narrower_kinds
@@ -296,33 +300,40 @@ class Neo4jStore:
         Nodes and relations the store does not hold are created (no MERGE: the reads
         said they are new), grouped so that each statement has fixed labels or a fixed
         type; those it holds are found again by element id.
+
+        Relations are looked up only where one may exist (`_may_exist`); the ends of
+        new relations are checked by the count the ``CREATE`` statements report, and
+        a shortfall refuses the batch (the transaction is rolled back).
         """
         source = batch.provenance.source
         held_nodes = self._node_ledgers(tx, list(nodes))
+        writers = self._rel_writers(tx)
+        seen = source in writers
+        # A batch is its dataset's whole statement about its nodes' outgoing relations:
+        # those the dataset gave them before and the batch no longer holds are withdrawn.
+        outgoing = self._outgoing_of_dataset(tx, sorted(nodes), source) if seen else []
+        own: dict[EdgeIdent, tuple[str, str]] = {ident: (raw, eid) for ident, raw, eid in outgoing}
+        replaced = [(ident, raw, eid) for ident, raw, eid in outgoing if ident not in edges]
+        new_ids = {node_id for node_id in nodes if node_id not in held_nodes}
+
         by_rel: dict[RelKind, list[EdgeIdent]] = defaultdict(list)
         for ident in edges:
             by_rel[ident[1]].append(ident)
         held_edges: dict[RelKind, dict[tuple[str, str, str], tuple[str, str]]] = {}
-        absent: set[str] = set()
         for rel, idents in sorted(by_rel.items()):
-            held_edges[rel] = self._edge_lookup(tx, rel, idents, nodes, absent)
-        if absent:
-            self._refuse(batch, absent)
-        # A batch is its dataset's whole statement about its nodes' outgoing relations:
-        # those the dataset gave them before and the batch no longer holds are withdrawn.
-        replaced = [
-            (ident, raw, element_id)
-            for ident, raw, element_id in self._outgoing_of_dataset(tx, sorted(nodes), source)
-            if ident not in edges
-        ]
+            wanted = self._may_exist(rel, idents, source, writers, nodes, new_ids)
+            found = self._edge_lookup(tx, rel, wanted) if wanted else {}
+            for ident in idents:
+                if ident in own:
+                    found[(ident[0], ident[2], ident[3])] = own[ident]
+            held_edges[rel] = found
 
         created: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         updated_nodes: dict[tuple[tuple[str, ...], tuple[str, ...]], list[dict[str, Any]]] = defaultdict(list)
         for node_id, entry in nodes.items():
             raw = held_nodes.get(node_id)
             if raw is None:
-                state = NodeState({source: entry})
-                created[tuple(sorted(state.labels()))].append(state.properties(node_id))
+                created[kind_labels(entry["kind"])].append(new_node_properties(node_id, source, entry))
                 continue
             state = NodeState.parse(raw)
             before = state.labels()
@@ -340,26 +351,33 @@ class Neo4jStore:
             self._run_chunks(tx, update_nodes(added, stale), rows)
 
         updated_edges: list[dict[str, Any]] = []
+        short = False
         for rel, idents in sorted(by_rel.items()):
             new_edges: list[dict[str, Any]] = []
+            held_of_rel = held_edges[rel]
             for ident in idents:
                 s, _, t, key = ident
-                held = held_edges[rel].get((s, t, key))
-                raw = held[0] if held is not None else None
-                edge = EdgeState.parse(raw)
                 attrs = edges[ident]
+                known_edge = held_of_rel.get((s, t, key))
+                if known_edge is None:
+                    props = new_edge_properties(source, key, attrs)
+                    new_edges.append({"source": s, "target": t, "props": props})
+                    continue
+                ledger, element_id = known_edge
+                edge = EdgeState.parse(ledger)
                 if attrs is not None or s in nodes:
                     edge.by_source[source] = attrs
                 else:  # a bare relation from a node outside the batch keeps its attributes
                     edge.by_source.setdefault(source, None)
                 props = edge.properties(key)
-                if held is None:
-                    new_edges.append({"source": s, "target": t, "props": props})
-                elif props["by_source"] != raw:
-                    updated_edges.append({"element_id": held[1], "props": props})
+                if props["by_source"] != ledger:
+                    updated_edges.append({"element_id": element_id, "props": props})
             for chunk in _chunks(new_edges, self.chunk_size):
                 keys = _keys(row["props"] for row in chunk)
-                tx.run(create_edges(rel, keys), rows=list(chunk)).consume()
+                summary = tx.run(create_edges(rel, keys), rows=list(chunk)).consume()
+                short = short or summary.counters.relationships_created < len(chunk)
+        if short:  # a relation has an end that is neither in the batch nor in the store
+            self._refuse(batch, self._absent_ends(tx, batch, nodes))
 
         withdrawn: list[str] = []
         for (_, _, _, key), raw, element_id in replaced:
@@ -374,14 +392,65 @@ class Neo4jStore:
             tx.run(DELETE_EDGES_BY_ELEMENT_ID, ids=list(chunk)).consume()
 
         provenance = batch.provenance
+        known = writers.get(source, frozenset())
+        rels = None if known is None else sorted(known | {rel.value for rel in by_rel})
         tx.run(
             WRITE_DATASET,
             source=source,
             date=provenance.date,
             synthetic=provenance.synthetic,
             title=provenance.title or None,
+            rels=rels,
         ).consume()
         tx.run(WRITE_STATE, token=uuid.uuid4().hex).consume()
+
+    @staticmethod
+    def _may_exist(
+        rel: RelKind,
+        idents: list[EdgeIdent],
+        source: str,
+        writers: Mapping[str, frozenset[str] | None],
+        nodes: Mapping[str, object],
+        new_ids: Collection[str],
+    ) -> list[EdgeIdent]:
+        """The relations of type `rel` the store may already hold, to look up.
+
+        None has an end the batch creates. A relation exists only if a dataset wrote
+        it, and each dataset lists the types it wrote (``Dataset.rels``; a dataset
+        written before that list existed may have written any). When no other dataset
+        wrote `rel`, the store's relations of that type are this dataset's own, and
+        those leaving the batch's nodes were read with its outgoing relations: only
+        relations leaving other nodes may exist unseen."""
+        others = any(
+            rels is None or rel.value in rels for name, rels in writers.items() if name != source
+        )
+        mine = writers.get(source, frozenset())
+        if not others and mine is not None and rel.value not in mine:
+            return []
+        return [
+            ident
+            for ident in idents
+            if ident[0] not in new_ids
+            and ident[2] not in new_ids
+            and (others or ident[0] not in nodes)
+        ]
+
+    def _rel_writers(self, tx: ManagedTransaction) -> dict[str, frozenset[str] | None]:
+        """Each dataset written, with the relation types it wrote (None: not recorded)."""
+        return {
+            r["source"]: None if r["rels"] is None else frozenset(r["rels"])
+            for r in tx.run(READ_DATASET_RELS)
+        }
+
+    def _absent_ends(
+        self, tx: ManagedTransaction, batch: Batch, nodes: Collection[str]
+    ) -> set[str]:
+        """The ends of the batch's relations that are neither in the batch nor in the store."""
+        wanted = sorted({end for e in batch.edges for end in (e.source, e.target)} - set(nodes))
+        found: set[str] = set()
+        for chunk in _chunks(wanted, self.chunk_size):
+            found.update(r["id"] for r in tx.run(EXISTING_IDS, ids=list(chunk)))
+        return set(wanted) - found
 
     def _run_chunks(self, tx: ManagedTransaction, query: LiteralString, rows: Sequence[Any]) -> None:
         for chunk in _chunks(rows, self.chunk_size):
@@ -390,8 +459,6 @@ class Neo4jStore:
     def _outgoing_of_dataset(
         self, tx: ManagedTransaction, ids: list[str], source: str
     ) -> list[tuple[EdgeIdent, str, str]]:
-        if tx.run(DATASET_SEEN, source=source).single() is None:
-            return []  # a dataset written for the first time has no relations to replace
         found: list[tuple[EdgeIdent, str, str]] = []
         for chunk in _chunks(ids, self.chunk_size):
             for r in tx.run(OUTGOING_OF_DATASET, ids=list(chunk), source=source):
@@ -407,34 +474,15 @@ class Neo4jStore:
         return held
 
     def _edge_lookup(
-        self,
-        tx: ManagedTransaction,
-        rel: RelKind,
-        idents: list[EdgeIdent],
-        declared: Mapping[str, object],
-        absent: set[str],
+        self, tx: ManagedTransaction, rel: RelKind, idents: list[EdgeIdent]
     ) -> dict[tuple[str, str, str], tuple[str, str]]:
-        """The relations of type `rel` the store holds (ledger, element id), by (source,
-        target, key); the ends the batch does not declare and the store lacks go to `absent`."""
+        """The relations of type `rel` among `idents` the store holds (ledger, element id),
+        by (source, target, key)."""
         held: dict[tuple[str, str, str], tuple[str, str]] = {}
-        rows = [
-            {
-                "source": s,
-                "target": t,
-                "key": k,
-                "check_source": s not in declared,
-                "check_target": t not in declared,
-            }
-            for s, _, t, k in idents
-        ]
+        rows = [{"source": s, "target": t, "key": k} for s, _, t, k in idents]
         for chunk in _chunks(rows, self.chunk_size):
             for r in tx.run(EDGE_LOOKUP[rel], rows=list(chunk)):
-                if r["element_id"] is not None:
-                    held[(r["source"], r["target"], r["key"])] = (r["by_source"], r["element_id"])
-                if r["no_source"] and r["source"] not in declared:
-                    absent.add(r["source"])
-                if r["no_target"] and r["target"] not in declared:
-                    absent.add(r["target"])
+                held[(r["source"], r["target"], r["key"])] = (r["by_source"], r["element_id"])
         return held
 
     @staticmethod

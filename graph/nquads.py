@@ -78,7 +78,7 @@ def literal(value: PropValue) -> str:
         return f'"{value!r}"{_DOUBLE}'
     if isinstance(value, date):
         return f'"{value.isoformat()}"{_DATE}'
-    raise TypeError(f"unsupported literal value: {value!r}")
+    raise TypeError(f"valeur littérale non prise en charge : {value!r}")
 
 
 class NQuadsWriter:
@@ -98,7 +98,7 @@ class NQuadsWriter:
         if found is None:
             text = iri(node_id)
             if _BAD_IRI.search(text) or ":" not in text:
-                raise ValueError(f"{node_id}: not a valid IRI: {text!r}")
+                raise ValueError(f"{node_id} : IRI invalide : {text!r}")
             found = self._iris[node_id] = f"<{text}>"
         return found
 
@@ -175,7 +175,7 @@ def _literal_of(owner: str, name: str, value: PropValue) -> str:
     try:
         return literal(value)
     except TypeError as e:
-        raise ValueError(f"{owner}: property {name!r} has an unsupported value {value!r}") from e
+        raise ValueError(f"{owner} : la propriété {name!r} a une valeur non prise en charge : {value!r}") from e
 
 
 def dataset_lines(provenance: Provenance, graph: str) -> list[str]:

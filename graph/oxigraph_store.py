@@ -68,7 +68,7 @@ class OxigraphStore:
                 gc.collect()
                 self._store = _reopened_empty(Path(path))
         except OSError as e:
-            raise StoreError(f"cannot open the embedded store at {path}: {e}") from e
+            raise StoreError(f"impossible d'ouvrir le magasin embarqué {path} : {e}") from e
         self.path = Path(path) if path is not None else None
         self._state = _read_state(self.path)
 
@@ -102,7 +102,7 @@ class OxigraphStore:
                 self._store.extend(_with_merged(_distinct(batch_quads(batch), seen)))
                 added = len(seen)
         except (TypeError, ValueError, SyntaxError) as e:
-            raise StoreError(f"{batch.provenance.source}: batch not written: {e}") from e
+            raise StoreError(f"{batch.provenance.source} : lot non écrit : {e}") from e
         if added or stale:
             self._settle(added + len(stale))
             self._bump_state()
@@ -126,7 +126,7 @@ class OxigraphStore:
         Returns the number of quads written in the named graphs and dataset metadata
         (the merged graph's copies are written too, not counted)."""
         if next(iter(self._store.named_graphs()), None) is not None:
-            raise StoreError("bulk_load needs an empty store; use upsert to update")
+            raise StoreError("bulk_load demande un magasin vide ; pour une mise à jour, utiliser upsert")
         writer = NQuadsWriter()
         self._mark_bulk()
         try:
@@ -175,9 +175,9 @@ class OxigraphStore:
             for end in (edge.source, edge.target):
                 if end not in declared and not self._exists(end):
                     raise StoreError(
-                        f"{batch.provenance.source}: relation {edge.rel.value} "
-                        f"{edge.source} → {edge.target} names {end}, "
-                        "which is neither in the batch nor in the store"
+                        f"{batch.provenance.source} : la relation {edge.rel.value} "
+                        f"{edge.source} → {edge.target} nomme {end}, "
+                        "qui n'est ni dans le lot ni dans le magasin"
                     )
                 declared.add(end)
 
@@ -392,13 +392,13 @@ class OxigraphStore:
         """The rows of the question's SPARQL, its `$name` parameters bound to RDF terms."""
         result = self.query(bind_sparql(question.sparql, params or {}))
         if not isinstance(result, QuerySolutions):
-            raise StoreError(f"{question.name}: the SPARQL text is not a SELECT query")
+            raise StoreError(f"{question.name} : le texte SPARQL n'est pas une requête SELECT")
         columns = [v.value for v in result.variables]
         return [tuple(sparql_value(solution[c]) for c in columns) for solution in result]
 
     def neighbourhood(self, node_id: str, *, depth: int = 1) -> Subgraph:
         if self.node(node_id) is None:
-            raise KeyError(f"unknown node: {node_id}")
+            raise KeyError(f"nœud inconnu : {node_id}")
         reached = {node_id}
         frontier = {node_id}
         for _ in range(depth):
@@ -499,7 +499,7 @@ def _bulk_write(store: Store, chunks: Iterable[bytes]) -> None:
     except (SyntaxError, ValueError, OSError) as e:
         if stream.error is not None:
             raise stream.error from None
-        raise StoreError(f"bulk load not written: {e}") from e
+        raise StoreError(f"chargement en masse non écrit : {e}") from e
     if stream.error is not None:
         raise stream.error
 
@@ -525,7 +525,7 @@ class _ChunkStream(io.RawIOBase):
                 return 0
             except BaseException as e:
                 self.error = e
-                raise OSError(f"the N-Quads stream failed: {e}") from e
+                raise OSError(f"le flux N-Quads a échoué : {e}") from e
         size = min(len(buffer), len(self._current))
         buffer[:size] = self._current[:size]
         self._current = self._current[size:]
@@ -580,7 +580,7 @@ WHERE { ?r mlg:from ?s ; mlg:relation ?p ; mlg:to ?o } GROUP BY ?p"""
 def _rel_name(term: object) -> str:
     rel = predicate_rel(getattr(term, "value", ""))
     if rel is None:
-        raise StoreError(f"unknown relation predicate in the store: {term}")
+        raise StoreError(f"prédicat de relation inconnu dans le magasin : {term}")
     return rel.value
 
 

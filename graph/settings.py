@@ -102,14 +102,14 @@ class Settings:
             try:
                 return default if raw is None else float(raw)
             except ValueError:
-                raise SettingsError(f"{name}={raw!r}: a number is expected") from None
+                raise SettingsError(f"{name}={raw!r} : un nombre est attendu") from None
 
         def whole(name: str, default: int) -> int:
             raw = get(name)
             try:
                 return default if raw is None else int(raw)
             except ValueError:
-                raise SettingsError(f"{name}={raw!r}: a whole number is expected") from None
+                raise SettingsError(f"{name}={raw!r} : un nombre entier est attendu") from None
 
         row_limit = whole("MAILLAGE_ROW_LIMIT", DEFAULT_ROW_LIMIT)
         store, data = get("MAILLAGE_STORE"), get("MAILLAGE_DATA")

@@ -74,8 +74,8 @@ class ValidationResult:
 
     def __str__(self) -> str:
         if self.conforms:
-            return f"conforms ({self.triples} triples)"
-        lines = [f"{len(self.violations)} violation(s) in {self.triples} triples:"]
+            return f"conforme ({self.triples} triplets)"
+        lines = [f"{len(self.violations)} violation(s) dans {self.triples} triplets :"]
         lines.extend(f"- {v.message}" for v in self.violations)
         return "\n".join(lines)
 
@@ -89,10 +89,11 @@ def validate(
     """Check the union of all graphs of a store (or some quads, or an rdflib
     Graph, left unchanged) against the SHACL `shapes`.
 
-    Each violation's message names the node, the property, the broken
-    constraint and the shape, e.g. ``org:acme mlg:siret: a SIRET is 14 digits
-    (value "123"; sh:PatternConstraintComponent in mlgsh:Organisation-siret)``;
-    a qualified relation is named with its ends.
+    Each violation's message (in French, as `maillage validate` prints it) names
+    the node, the property, the broken constraint and the shape, e.g.
+    ``org:acme mlg:siret: un SIRET a 14 chiffres (valeur "123" ;
+    sh:PatternConstraintComponent dans mlgsh:Organisation-siret)``; a qualified
+    relation is named with its ends.
     """
     if isinstance(store_or_quads, rdflib.Graph):
         data, inplace = store_or_quads, False
@@ -133,13 +134,13 @@ def _violations(report: rdflib.Graph, data: rdflib.Graph) -> Iterator[Violation]
             value = None
         text = "; ".join(sorted(str(m) for m in report.objects(result, SH.resultMessage)))
         where = _described(focus, data) + (f" {_short(path)}" if path is not None else "")
-        detail = f"value {_show(value)}; " if value is not None else ""
-        in_shape = f" in {_short(shape)}" if isinstance(shape, rdflib.URIRef) else ""
+        detail = f"valeur {_show(value)} ; " if value is not None else ""
+        in_shape = f" dans {_short(shape)}" if isinstance(shape, rdflib.URIRef) else ""
         yield Violation(
             focus_node=str(focus),
             path=str(path) if path is not None else None,
             constraint=str(component),
-            message=f"{where}: {text or 'constraint not satisfied'} ({detail}{_short(component)}{in_shape})",
+            message=f"{where}: {text or 'contrainte non satisfaite'} ({detail}{_short(component)}{in_shape})",
             shape=str(shape) if isinstance(shape, rdflib.URIRef) else "",
             value=str(value) if value is not None else None,
         )

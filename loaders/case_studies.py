@@ -68,18 +68,18 @@ class _Where:
 def _check_fields(entry: Table, allowed: frozenset[str], where: _Where) -> None:
     for name in entry:
         if name not in allowed:
-            raise where.error(name, f"unknown field (expected one of {', '.join(sorted(allowed))})")
+            raise where.error(name, f"champ inconnu (un parmi {', '.join(sorted(allowed))})")
 
 
 def _required(entry: Table, field: str, where: _Where) -> object:
     if field not in entry:
-        raise where.error(field, "missing")
+        raise where.error(field, "absent")
     return entry[field]
 
 
 def _text(value: object, field: str, where: _Where) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise where.error(field, f"expected a non-empty string, got {value!r}")
+        raise where.error(field, f"une chaîne non vide est attendue, trouvé : {value!r}")
     return value
 
 
@@ -94,13 +94,13 @@ def _opt_text(entry: Table, field: str, where: _Where) -> str | None:
 def _page(entry: Table, where: _Where) -> int:
     value = _required(entry, "page", where)
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise where.error("page", f"expected a positive page number, got {value!r}")
+        raise where.error("page", f"un numéro de page positif est attendu, trouvé : {value!r}")
     return value
 
 
 def _number(value: object, field: str, where: _Where) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise where.error(field, f"expected a number, got {value!r}")
+        raise where.error(field, f"un nombre est attendu, trouvé : {value!r}")
     return float(value)
 
 
@@ -111,14 +111,14 @@ def _when(entry: Table, field: str, where: _Where) -> date | None:
         return None
     value = entry[field]
     if isinstance(value, bool | datetime):
-        raise where.error(field, f"expected a year or a date, got {value!r}")
+        raise where.error(field, f"une année ou une date est attendue, trouvé : {value!r}")
     if isinstance(value, int):
         if not 1800 <= value <= 2100:
-            raise where.error(field, f"implausible year {value}")
+            raise where.error(field, f"année invraisemblable : {value}")
         return date(value, 1, 1)
     if isinstance(value, date):
         return value
-    raise where.error(field, f"expected a year or a date, got {value!r}")
+    raise where.error(field, f"une année ou une date est attendue, trouvé : {value!r}")
 
 
 def _enum_value(family: type[_E], value: object, field: str, where: _Where) -> _E:
@@ -128,17 +128,17 @@ def _enum_value(family: type[_E], value: object, field: str, where: _Where) -> _
         return family(value)
     except ValueError:
         allowed = ", ".join(member.value for member in family)
-        raise where.error(field, f"unknown value {value!r} (expected one of {allowed})") from None
+        raise where.error(field, f"valeur inconnue {value!r} (une parmi {allowed})") from None
 
 
 def _entries(document: Table, table: str) -> list[Table]:
     raw = document.get(table, [])
     if not isinstance(raw, list):
-        raise _Where(table).error("*", "expected an array of tables ([[" + table + "]])")
+        raise _Where(table).error("*", "un tableau de tables est attendu ([[" + table + "]])")
     entries: list[Table] = []
     for index, entry in enumerate(raw):
         if not isinstance(entry, dict):
-            raise _Where(table, index).error("*", "expected a table")
+            raise _Where(table, index).error("*", "une table est attendue")
         entries.append(entry)
     return entries
 
@@ -150,14 +150,14 @@ def _provenance(document: Table) -> Provenance:
     raw = document.get("dataset")
     where = _Where("dataset")
     if not isinstance(raw, dict):
-        raise where.error("*", "missing [dataset] table")
+        raise where.error("*", "table [dataset] absente")
     _check_fields(raw, _DATASET_FIELDS, where)
     issued = _required(raw, "date", where)
     if isinstance(issued, datetime) or not isinstance(issued, date):
-        raise where.error("date", f"expected a TOML date, got {issued!r}")
+        raise where.error("date", f"une date TOML est attendue, trouvé : {issued!r}")
     synthetic = _required(raw, "synthetic", where)
     if not isinstance(synthetic, bool):
-        raise where.error("synthetic", f"expected true or false, got {synthetic!r}")
+        raise where.error("synthetic", f"true ou false est attendu, trouvé : {synthetic!r}")
     return Provenance(
         source=_req_text(raw, "source", where),
         date=issued,
@@ -168,7 +168,7 @@ def _provenance(document: Table) -> Provenance:
 
 def _claim(node_id: str, field: str, where: _Where, seen: dict[str, str]) -> None:
     if node_id in seen:
-        raise where.error(field, f"duplicate id {node_id!r} (first declared at {seen[node_id]})")
+        raise where.error(field, f"identifiant en double {node_id!r} (déclaré d'abord en {seen[node_id]})")
     at = where.table if where.index is None else f"{where.table}[{where.index}]"
     seen[node_id] = at
 
@@ -187,20 +187,24 @@ def _places(entries: Sequence[Table], seen: dict[str, str]) -> tuple[list[Node],
         kind = _enum_value(PlaceKind, _required(entry, "kind", where), "kind", where)
         family = kind.id_family
         if not node_id.startswith(family + ":") or node_id == family + ":":
-            raise where.error("id", f"a {kind.value} id must read '{family}:…', got {node_id!r}")
+            raise where.error(
+                "id", f"l'identifiant d'un {kind.value} doit s'écrire '{family}:…', trouvé : {node_id!r}"
+            )
         _claim(node_id, "id", where, seen)
         props: dict[str, PropValue] = {}
         for axis in ("latitude", "longitude"):
             if axis in entry:
                 if kind not in _WITH_COORDINATES:
-                    raise where.error(axis, f"coordinates are for communes only, not {kind.value}")
+                    raise where.error(
+                        axis, f"les coordonnées sont réservées aux communes, pas à un {kind.value}"
+                    )
                 props[axis] = _number(entry[axis], axis, where)
         if ("latitude" in props) != ("longitude" in props):
-            raise where.error("latitude", "latitude and longitude go together")
+            raise where.error("latitude", "latitude et longitude vont ensemble")
         nodes.append(Node(node_id, kind, _req_text(entry, "name", where), props))
         parents = entry.get("part_of", [])
         if not isinstance(parents, list):
-            raise where.error("part_of", "expected a list of place ids")
+            raise where.error("part_of", "une liste d'identifiants de lieux est attendue")
         for parent in parents:
             edges.append((where, "part_of", Edge(node_id, RelKind.PART_OF, _text(parent, "part_of", where))))
     return nodes, edges
@@ -210,11 +214,11 @@ def _siret(siret: str, node_id: str, kind: OrgKind, where: _Where) -> str:
     """A valid SIRET that the id is made of (`org:{siret}-{kind}`, as the structures
     list names its structures), so that both sources meet on one node."""
     if not is_valid_siret(siret):
-        raise where.error("siret", f"{siret!r} is not a valid SIRET (14 digits, Luhn check)")
+        raise where.error("siret", f"{siret!r} n'est pas un SIRET valide (14 chiffres, clé de Luhn)")
     expected = f"org:{siret}-{kind.value.lower()}"
     if node_id != expected:
         raise where.error(
-            "id", f"an organisation with SIRET {siret} must have the id {expected!r}, not {node_id!r}"
+            "id", f"une organisation de SIRET {siret} doit avoir l'identifiant {expected!r}, pas {node_id!r}"
         )
     return siret
 
@@ -227,7 +231,9 @@ def _organisations(entries: Sequence[Table], seen: dict[str, str]) -> tuple[list
         _check_fields(entry, _ORG_FIELDS, where)
         node_id = _req_text(entry, "id", where)
         if not node_id.startswith("org:") or node_id == "org:":
-            raise where.error("id", f"an organisation id must read 'org:…', got {node_id!r}")
+            raise where.error(
+                "id", f"l'identifiant d'une organisation doit s'écrire 'org:…', trouvé : {node_id!r}"
+            )
         _claim(node_id, "id", where, seen)
         kind = _enum_value(OrgKind, _required(entry, "kind", where), "kind", where)
         props: dict[str, PropValue] = {"page": _page(entry, where)}
@@ -251,10 +257,10 @@ def _relation(entry: Table, where: _Where, org_ids: frozenset[str]) -> Edge:
     target = _req_text(entry, "to", where)
     for field, endpoint in (("from", source), ("to", target)):
         if endpoint not in org_ids:
-            raise where.error(field, f"{endpoint!r} is not a declared organisation")
+            raise where.error(field, f"{endpoint!r} n'est pas une organisation déclarée")
     rel = _enum_value(RelKind, _required(entry, "rel", where), "rel", where)
     if rel in (RelKind.LOCATED_IN, RelKind.PART_OF):
-        raise where.error("rel", f"{rel.value} comes from located_in / part_of, not from [[relation]]")
+        raise where.error("rel", f"{rel.value} vient de located_in / part_of, pas de [[relation]]")
     attrs: dict[str, PropValue] = {"page": _page(entry, where)}
     for field in ("since", "until"):
         when = _when(entry, field, where)
@@ -267,29 +273,29 @@ def _relation(entry: Table, where: _Where, org_ids: frozenset[str]) -> Edge:
         attrs["type"] = partnership.value
         attrs["form"] = partnership.form.value
     elif "type" in entry:
-        raise where.error("type", "a partnership type is only for PARTNER_OF")
+        raise where.error("type", "un type de partenariat ne va qu'avec PARTNER_OF")
 
     if "role" in entry:
         if rel is not RelKind.MEMBER_OF:
-            raise where.error("role", "a role is only for MEMBER_OF")
+            raise where.error("role", "un rôle ne va qu'avec MEMBER_OF")
         attrs["role"] = _enum_value(MemberRole, entry["role"], "role", where).value
     if "gme" in entry or "mandataire" in entry:
         if partnership is not PartnershipType.COTRAITANCE:
             field = "gme" if "gme" in entry else "mandataire"
-            raise where.error(field, "gme and mandataire are only for a cotraitance")
+            raise where.error(field, "gme et mandataire ne vont qu'avec une cotraitance")
         if "gme" in entry:
             attrs["gme"] = _enum_value(GmeMode, entry["gme"], "gme", where).value
         mandataire = _opt_text(entry, "mandataire", where)
         if mandataire is not None:
             if mandataire not in org_ids:
-                raise where.error("mandataire", f"{mandataire!r} is not a declared organisation")
+                raise where.error("mandataire", f"{mandataire!r} n'est pas une organisation déclarée")
             attrs["mandataire"] = mandataire
     if "share" in entry:
         if partnership is not PartnershipType.JVS:
-            raise where.error("share", "a share is only for a JVS co-ownership")
+            raise where.error("share", "une part (share) ne va qu'avec une copropriété JVS")
         share = _number(entry["share"], "share", where)
         if not 0.0 < share <= 1.0:
-            raise where.error("share", f"expected a fraction in (0, 1], got {share}")
+            raise where.error("share", f"une fraction dans ]0, 1] est attendue, trouvé : {share}")
         attrs["share"] = share
     note = _opt_text(entry, "note", where)
     if note is not None:
@@ -305,7 +311,7 @@ def _relations(entries: Sequence[Table], org_ids: frozenset[str]) -> list[Edge]:
         where = _Where("relation", index)
         edge = _relation(entry, where, org_ids)
         if edge.ident in seen:
-            raise where.error("to", f"duplicate of relation[{seen[edge.ident]}]")
+            raise where.error("to", f"doublon de relation[{seen[edge.ident]}]")
         seen[edge.ident] = index
         edges.append(edge)
     return edges
@@ -315,7 +321,7 @@ def _resolve_places(refs: Sequence[_PlaceRef], place_ids: frozenset[str]) -> lis
     """LOCATED_IN and PART_OF targets must be declared [[place]] entries."""
     for where, field, edge in refs:
         if edge.target not in place_ids:
-            raise where.error(field, f"{edge.target!r} is not a declared place")
+            raise where.error(field, f"{edge.target!r} n'est pas un lieu déclaré")
     return [edge for _, _, edge in refs]
 
 
@@ -327,10 +333,10 @@ def parse_case_studies(text: str) -> Batch:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise CaseStudyError(f"not valid TOML: {e}") from e
+        raise CaseStudyError(f"TOML invalide : {e}") from e
     for name in document:
         if name not in _TOP_LEVEL:
-            raise _Where(name).error("*", f"unknown table (expected one of {', '.join(sorted(_TOP_LEVEL))})")
+            raise _Where(name).error("*", f"table inconnue (une parmi {', '.join(sorted(_TOP_LEVEL))})")
     provenance = _provenance(document)
     seen: dict[str, str] = {}
     place_nodes, part_of = _places(_entries(document, "place"), seen)
@@ -346,7 +352,7 @@ def read_case_studies(path: Path = DEFAULT_PATH) -> Batch:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
-        raise CaseStudyError(f"{path}: cannot read: {e}") from e
+        raise CaseStudyError(f"{path}: illisible : {e}") from e
     try:
         return parse_case_studies(text)
     except CaseStudyError as e:

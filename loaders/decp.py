@@ -50,6 +50,7 @@ from loaders.decp_cpv import cpv_division_of
 from loaders.decp_names import REPLACEMENT, best_name, is_legal_person_name
 from loaders.decp_parse import DecpArchive, DecpRecord
 from loaders.decp_places import DepartementIndex
+from loaders.sources import json_kind
 
 __all__ = [
     "ContractRecord",
@@ -141,14 +142,16 @@ def _amount(value: Any) -> float | None:
 def _holder(raw: Any, *, file: str, line: int, position: int) -> HolderRef | Rejection:
     where = f"titulaires[{position}].id"
     if not isinstance(raw, Mapping):
-        return Rejection(file, line, f"titulaires[{position}]", "not an object: holder set aside")
+        return Rejection(file, line, f"titulaires[{position}]", "pas un objet : titulaire écarté")
     scheme = _text(raw.get("typeIdentifiant")).upper().replace("_", "-") or "SIRET"
     identifier = _digits(raw.get("id"))
     name = _text(raw.get("denominationSociale"))
     if not identifier:
-        return Rejection(file, line, where, "no identifier: holder set aside")
+        return Rejection(file, line, where, "aucun identifiant : titulaire écarté")
     if not identifier.strip("0"):
-        return Rejection(file, line, where, f"{identifier} is a placeholder: holder set aside")
+        return Rejection(
+            file, line, where, f"{identifier} est un identifiant de remplissage : titulaire écarté"
+        )
     if scheme == "SIRET" or (identifier.isdigit() and len(identifier) in (9, 14)):
         if identifier.isdigit() and len(identifier) == 14:
             return HolderRef(f"siret:{identifier}", "SIRET", identifier, name)
@@ -158,11 +161,13 @@ def _holder(raw: Any, *, file: str, line: int, position: int) -> HolderRef | Rej
             file,
             line,
             where,
-            f"SIRET {identifier!r} is not 14 digits (nor a 9-digit SIREN): holder set aside",
+            f"le SIRET {identifier!r} n'a ni 14 chiffres ni les 9 d'un SIREN : titulaire écarté",
         )
     local = slugify(identifier)
     if not local:
-        return Rejection(file, line, where, f"{scheme} identifier {identifier!r} is empty once cleaned")
+        return Rejection(
+            file, line, where, f"l'identifiant {scheme} {identifier!r} est vide une fois nettoyé"
+        )
     return HolderRef(f"{slugify(scheme)}:{local}", scheme, identifier, name)
 
 
@@ -173,18 +178,24 @@ def contract_record(
     it cannot be loaded (no id, no buyer SIRET)."""
     file, line, data = record.file, record.line, record.data
     if not isinstance(data, Mapping):
-        return Rejection(file, line, "(marché)", f"a record is a {type(data).__name__}, not an object")
+        return Rejection(file, line, "(marché)", f"un marché doit être un objet, trouvé : {json_kind(data)}")
     given_id = _text(data.get("id"))
     if not given_id:
-        return Rejection(file, line, "id", "no contract id: cannot tell it from another (buyer + id)")
+        return Rejection(
+            file, line, "id", "aucun id de marché : impossible de le distinguer d'un autre (acheteur + id)"
+        )
     buyer = data.get("acheteur") or data.get("autoriteConcedante")
     buyer_siret = _digits(buyer.get("id")) if isinstance(buyer, Mapping) else ""
     if not buyer_siret:
-        return Rejection(file, line, "acheteur.id", "no buyer SIRET: the contract has no identity")
+        return Rejection(file, line, "acheteur.id", "aucun SIRET d'acheteur : le marché n'a pas d'identité")
     if not (buyer_siret.isdigit() and len(buyer_siret) == 14):
-        return Rejection(file, line, "acheteur.id", f"buyer SIRET {buyer_siret!r} is not 14 digits")
+        return Rejection(
+            file, line, "acheteur.id", f"le SIRET d'acheteur {buyer_siret!r} n'a pas 14 chiffres"
+        )
     if not buyer_siret.strip("0"):
-        return Rejection(file, line, "acheteur.id", "buyer SIRET 00000000000000 is a placeholder")
+        return Rejection(
+            file, line, "acheteur.id", "le SIRET d'acheteur 00000000000000 est un identifiant de remplissage"
+        )
     buyer_name = _text(buyer.get("nom")) if isinstance(buyer, Mapping) else ""
     issues: list[Rejection] = []
     props: dict[str, PropValue] = {"contract_id": given_id}
@@ -202,9 +213,11 @@ def contract_record(
         props["duree_mois"] = duration
     amount = _amount(data.get("montant", data.get("valeurGlobale")))
     if amount is None:
-        issues.append(Rejection(file, line, "montant", "no amount given"))
+        issues.append(Rejection(file, line, "montant", "aucun montant donné"))
     elif amount <= 0:
-        issues.append(Rejection(file, line, "montant", f"amount of {amount:g}: not stored (unknown amount)"))
+        issues.append(
+            Rejection(file, line, "montant", f"montant de {amount:g} : non enregistré (montant inconnu)")
+        )
     else:
         props["montant"] = amount
     for name, key in (
@@ -216,7 +229,7 @@ def contract_record(
             continue
         when = _date(data.get(key))
         if when is None:
-            issues.append(Rejection(file, line, key, f"not a date: {data.get(key)!r}"))
+            issues.append(Rejection(file, line, key, f"pas une date : {data.get(key)!r}"))
         else:
             props[name] = when
     division, cpv_reason = cpv_division_of(_text(data.get("codeCPV")), cpv)
@@ -235,7 +248,7 @@ def contract_record(
                 props[prop] = value
         departement, how = places.resolve(code, type_code)
         if departement is None and _SAYS_DEPARTEMENT.match(type_code):
-            issues.append(Rejection(file, line, "lieuExecution.code", f"{how}: no département"))
+            issues.append(Rejection(file, line, "lieuExecution.code", f"{how} : aucun département"))
     holders: list[HolderRef] = []
     rejected_holders: list[Rejection] = []
     raw_holders = data.get("titulaires", data.get("concessionnaires"))
@@ -247,7 +260,9 @@ def contract_record(
             holders.append(holder)
     if not holders:
         issues.append(
-            Rejection(file, line, "titulaires", "no holder: the contract loads with its buyer only")
+            Rejection(
+                file, line, "titulaires", "aucun titulaire : le marché est chargé avec son seul acheteur"
+            )
         )
     name = _text(data.get("objet")) or f"Marché {given_id}"
     return ContractRecord(
@@ -445,9 +460,9 @@ def _archive_output(
                     record.file,
                     record.line,
                     "id",
-                    f"duplicate of line {held.line} (same buyer + id {record.props['contract_id']}): "
-                    f"merged into {record.node_id}"
-                    + (f", {len(added)} more holder(s) joined" if added else ""),
+                    f"doublon de la ligne {held.line} (même acheteur + id {record.props['contract_id']}) : "
+                    f"fusionné dans {record.node_id}"
+                    + (f", {len(added)} titulaire(s) de plus ajouté(s)" if added else ""),
                 )
             )
             continue
@@ -460,7 +475,8 @@ def _archive_output(
                     record.file,
                     record.line,
                     "id",
-                    f"same contract as {other_file}:{other_line} (buyer + id): one node, both sources kept",
+                    f"même marché que {other_file}:{other_line} (acheteur + id) : "
+                    "un seul nœud, les deux sources gardées",
                 )
             )
         else:
@@ -481,14 +497,14 @@ def _archive_output(
                     record.file,
                     record.line,
                     "acheteur.nom",
-                    "name has U+FFFD and no source spells it cleanly",
+                    "le nom contient U+FFFD et aucune source ne l'écrit proprement",
                 )
             )
         if buyer.props.get("siret_valid") is False and ("siret", buyer.id) not in reported:
             reported.add(("siret", buyer.id))
             unresolved.append(
                 Rejection(record.file, record.line, "acheteur.id",
-                          f"SIRET {record.buyer_siret} fails the Luhn check: loaded as {buyer.id}")
+                          f"SIRET {record.buyer_siret} : clé de Luhn fausse ; chargé comme {buyer.id}")
             )  # fmt: skip
         if record.cpv_division is not None:
             division = f"cpv:{record.cpv_division}"
@@ -510,13 +526,14 @@ def _archive_output(
                 reported.add(("name", first.id))
                 unresolved.append(
                     Rejection(record.file, record.line, f"titulaires[{position}].denominationSociale",
-                              "name has U+FFFD and no source spells it cleanly")
+                              "le nom contient U+FFFD et aucune source ne l'écrit proprement")
                 )  # fmt: skip
             if first.props.get("siret_valid") is False and ("siret", first.id) not in reported:
                 reported.add(("siret", first.id))
                 unresolved.append(
                     Rejection(record.file, record.line, f"titulaires[{position}].id",
-                              f"{ref.scheme} {ref.identifier} fails the Luhn check: loaded as {first.id}")
+                              f"{ref.scheme} {ref.identifier} : clé de Luhn fausse ; "
+                              f"chargé comme {first.id}")
                 )  # fmt: skip
         edges.extend(_co_contractors(record.node_id, by_holder))
     provenance = Provenance(

@@ -28,7 +28,7 @@ def cpv_divisions(path: Path = CPV_DIVISIONS) -> dict[str, str]:
     table = {row["division"]: row["label"] for _, row in source}
     bad = [code for code in table if not re.fullmatch(r"\d{2}", code)]
     if bad or source.malformed:
-        raise LoaderError(f"{path}: malformed division rows: {bad or source.malformed}")
+        raise LoaderError(f"{path}: lignes de division mal formées : {bad or source.malformed}")
     return table
 
 
@@ -40,23 +40,23 @@ def cpv_division_of(code: str, divisions: Mapping[str, str]) -> tuple[str | None
 
     >>> table = {"09": "Produits pétroliers", "45": "Travaux de construction"}
     >>> cpv_division_of("45314000", table), cpv_division_of("9132100", table)
-    (('45', ''), ('09', 'leading zero restored: 09132100'))
+    (('45', ''), ('09', 'zéro initial rétabli : 09132100'))
     >>> cpv_division_of("4531", table)
-    (None, 'not a CPV code: 4531')
+    (None, 'pas un code CPV : 4531')
     """
     text = code.strip()
     if not text:
-        return None, "no CPV code"
+        return None, "aucun code CPV"
     found = _CODE.match(text)
     if found is None:
-        return None, f"not a CPV code: {text}"
+        return None, f"pas un code CPV : {text}"
     digits = found.group(1)
     note = ""
     if len(digits) == 7:
         digits = "0" + digits
-        note = f"leading zero restored: {digits}"
+        note = f"zéro initial rétabli : {digits}"
     if digits[:2] not in divisions:
-        return None, f"unknown CPV division {digits[:2]} (code {text})"
+        return None, f"division CPV inconnue : {digits[:2]} (code {text})"
     return digits[:2], note
 
 

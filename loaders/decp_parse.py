@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from loaders.base import LoaderError
-from loaders.sources import json_array_items, skip_json_space
+from loaders.sources import json_array_items, json_problem, skip_json_space
 
 __all__ = ["DecpArchive", "DecpRecord", "read_archive"]
 
@@ -58,17 +58,17 @@ def read_archive(path: Path) -> DecpArchive:
         with zipfile.ZipFile(path) as archive:
             members = [i for i in archive.infolist() if i.filename.endswith(".json")]
             if len(members) != 1:
-                raise LoaderError(f"{path}: expected one .json member, found {len(members)}")
+                raise LoaderError(f"{path}: un seul membre .json est attendu, trouvé : {len(members)}")
             info = members[0]
             raw = archive.read(info)
     except (OSError, zipfile.BadZipFile) as e:
-        raise LoaderError(f"{path}: not a readable zip archive: {e}") from e
+        raise LoaderError(f"{path}: archive zip illisible : {e}") from e
     name = f"{path.name}/{info.filename}"
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
-        raise LoaderError(f"{name}:{line}: not UTF-8 (byte 0x{raw[e.start]:02x})") from e
+        raise LoaderError(f"{name}:{line}: pas en UTF-8 (octet 0x{raw[e.start]:02x})") from e
     records = tuple(DecpRecord(name, line, data) for line, data in _marches(text, name))
     return DecpArchive(path, info.filename, datetime(*info.date_time).date(), records)
 
@@ -85,26 +85,26 @@ def _marches(text: str, name: str) -> list[tuple[int, Any]]:
         try:
             return decoder.raw_decode(text, pos)
         except json.JSONDecodeError as e:
-            raise fail(e.pos, f"not JSON: {e.msg}") from e
+            raise fail(e.pos, f"pas du JSON : {json_problem(e.msg)}") from e
 
     pos = skip_json_space(text, 0)
     if pos >= size or text[pos] != "{":
-        raise fail(pos, 'expected a JSON object {"marches": [...]}')
+        raise fail(pos, 'un objet JSON {"marches": [...]} est attendu')
     pos = skip_json_space(text, pos + 1)
     found: list[tuple[int, Any]] | None = None
     while pos < size and text[pos] != "}":
         key, pos = decode(pos)
         pos = skip_json_space(text, pos)
         if pos >= size or text[pos] != ":":
-            raise fail(pos, "not JSON: expected ':' after a key")
+            raise fail(pos, "pas du JSON : « : » attendu après une clé")
         pos = skip_json_space(text, pos + 1)
         if key == "marches" and pos < size and text[pos] == "[":
-            found, pos = json_array_items(text, pos, decode, fail, "marches")
+            found, pos = json_array_items(text, pos, decode, fail, "le tableau « marches »")
         else:
             _, pos = decode(pos)
         pos = skip_json_space(text, pos)
         if pos < size and text[pos] == ",":
             pos = skip_json_space(text, pos + 1)
     if found is None:
-        raise fail(0, 'no "marches" array: not the DECP JSON format')
+        raise fail(0, "pas de tableau « marches » : ce n'est pas le format JSON des DECP")
     return found

@@ -38,7 +38,7 @@ class DepartementIndex:
         >>> index.resolve("45058", "Code postal"), index.resolve("45", "Code postal")
         (('45', 'postal-prefix'), ('45', 'departement'))
         >>> index.resolve("INO", "Code commune")
-        (None, 'INO is no département, commune or postal code')
+        (None, "INO n'est ni un département, ni une commune, ni un code postal")
         """
         kind = " ".join(type_code.lower().replace("é", "e").split())
         value = code.strip().upper()
@@ -50,7 +50,7 @@ class DepartementIndex:
             found = attempt(value)
             if found is not None:
                 return found
-        return None, f"{code.strip()} is no département, commune or postal code"
+        return None, f"{code.strip()} n'est ni un département, ni une commune, ni un code postal"
 
     def _departement(self, value: str) -> tuple[str, str] | None:
         padded = value.zfill(2) if value.isdigit() and len(value) == 1 else value

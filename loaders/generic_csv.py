@@ -79,7 +79,7 @@ def parse_mapping(text: str) -> dict[str, str]:
     for part in filter(None, (p.strip() for p in text.split(","))):
         field, sep, column = part.partition("=")
         if not sep or not field.strip() or not column.strip():
-            raise ValueError(f"mapping entry {part!r}: expected field=Column")
+            raise ValueError(f"entrée de correspondance {part!r} : champ=Colonne attendu")
         mapping[field.strip().lower()] = column.strip()
     return mapping
 
@@ -88,10 +88,11 @@ def _check_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
     unknown = sorted(set(mapping) - set(FIELDS))
     if unknown:
         raise ValueError(
-            f"unknown field(s) in the mapping: {', '.join(unknown)}; fields: {', '.join(FIELDS)}"
+            f"champ(s) inconnu(s) dans la correspondance : {', '.join(unknown)} ; "
+            f"champs : {', '.join(FIELDS)}"
         )
     if "name" not in mapping:
-        raise ValueError("the mapping must say which column holds the name (name=…)")
+        raise ValueError("la correspondance doit dire quelle colonne porte le nom (name=…)")
     return dict(mapping)
 
 
@@ -179,22 +180,26 @@ def organisations_batch(
     for line, row in rows:
         name = value(row, "name")
         if not name:
-            rejected.append(Rejection(file, line, mapping["name"], "empty: an organisation needs a name"))
+            rejected.append(
+                Rejection(file, line, mapping["name"], "vide : une organisation a besoin d'un nom")
+            )
             continue
         siret = _SEPARATORS.sub("", value(row, "siret"))
         if siret and not is_valid_siret(siret):
-            why = "fails the Luhn check" if siret.isdigit() and len(siret) == 14 else "is not 14 digits"
+            why = "clé de Luhn fausse" if siret.isdigit() and len(siret) == 14 else "pas 14 chiffres"
             rejected.append(
-                Rejection(file, line, mapping["siret"], f"invalid SIRET {value(row, 'siret')!r}: {why}")
+                Rejection(file, line, mapping["siret"], f"SIRET invalide {value(row, 'siret')!r} : {why}")
             )
             continue
         siren = _SEPARATORS.sub("", value(row, "siren"))
         if siren and not is_valid_siren(siren):
-            rejected.append(Rejection(file, line, mapping["siren"], f"invalid SIREN {value(row, 'siren')!r}"))
+            rejected.append(
+                Rejection(file, line, mapping["siren"], f"SIREN invalide : {value(row, 'siren')!r}")
+            )
             continue
         if siret and siren and siret[:9] != siren:
             rejected.append(
-                Rejection(file, line, mapping["siren"], f"SIREN {siren} is not the one of SIRET {siret}")
+                Rejection(file, line, mapping["siren"], f"le SIREN {siren} n'est pas celui du SIRET {siret}")
             )
             continue
         kind = default_kind
@@ -202,7 +207,7 @@ def organisations_batch(
             found = parse_kind(value(row, "kind"))
             if found is None:
                 rejected.append(
-                    Rejection(file, line, mapping["kind"], f"unknown kind {value(row, 'kind')!r}")
+                    Rejection(file, line, mapping["kind"], f"type inconnu : {value(row, 'kind')!r}")
                 )
                 continue
             kind = found
@@ -220,12 +225,14 @@ def organisations_batch(
                 longitude=longitude,
             )
             if match is None:
-                given = ", ".join(v for v in (code, postal, commune_name) if v) or "coordinates"
+                given = ", ".join(v for v in (code, postal, commune_name) if v) or "coordonnées"
                 column = (
                     mapping.get("code_insee") or mapping.get("commune") or mapping.get("postal_code") or "-"
                 )
                 unresolved.append(
-                    Rejection(file, line, column, f"no commune found for {given}: loaded without it")
+                    Rejection(
+                        file, line, column, f"aucune commune trouvée pour {given} : chargée sans commune"
+                    )
                 )
         located_code = match.node_id.partition(":")[2] if match else ""
         node_id = organisation_id(name, siret=siret, siren=siren, code_insee=located_code, kind=kind)
@@ -238,7 +245,7 @@ def organisations_batch(
                 else mapping["name"]
             )
             rejected.append(
-                Rejection(file, line, column, f"duplicate of line {first_line[node_id]} ({node_id})")
+                Rejection(file, line, column, f"doublon de la ligne {first_line[node_id]} ({node_id})")
             )
             continue
         first_line[node_id] = line

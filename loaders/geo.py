@@ -46,7 +46,7 @@ from graph.kinds import PlaceKind, RelKind
 from graph.model import Batch, Edge, Node, PropValue, Rejection
 from loaders.base import LoaderOutput
 from loaders.report import progress
-from loaders.sources import SHARED_DATA, open_csv, provenance, read_json, read_json_array
+from loaders.sources import SHARED_DATA, json_kind, open_csv, provenance, read_json, read_json_array
 
 __all__ = [
     "CommuneIndex",
@@ -61,7 +61,9 @@ __all__ = [
 ]
 
 _IN_SCOPE: Final = frozenset({"metro", "drom"})
-_COM_REASON: Final = "collectivité d'outre-mer (zone com), not a département or région: its communes are kept"
+_COM_REASON: Final = (
+    "collectivité d'outre-mer (zone com), ni département ni région : ses communes sont gardées"
+)
 _CURRENT: Final = "commune-actuelle"
 _ARRONDISSEMENT: Final = "arrondissement-municipal"
 _FORMER_TYPES: Final = frozenset({"commune-deleguee", "commune-associee"})
@@ -259,10 +261,10 @@ def _text(row: Mapping[str, Any], key: str) -> str | None:
 
 def _check(row: Any, keys: Iterable[str], file: str, line: int) -> Rejection | None:
     if not isinstance(row, dict):
-        return Rejection(file, line, "-", f"expected an object, found {type(row).__name__}")
+        return Rejection(file, line, "-", f"un objet est attendu, trouvé : {json_kind(row)}")
     for key in keys:
         if _text(row, key) is None:
-            return Rejection(file, line, key, "missing or empty")
+            return Rejection(file, line, key, "absent ou vide")
     return None
 
 
@@ -312,7 +314,9 @@ def cog_output(
         elif row.get("zone") not in _IN_SCOPE:
             rejected.append(Rejection(departements.name, line, "zone", _COM_REASON))
         elif row["region"] not in region_codes:
-            rejected.append(Rejection(departements.name, line, "region", f"unknown région {row['region']!r}"))
+            rejected.append(
+                Rejection(departements.name, line, "region", f"région inconnue : {row['region']!r}")
+            )
         else:
             code = row["code"]
             departement_codes.add(code)
@@ -331,7 +335,9 @@ def cog_output(
         elif row["type"] == _ARRONDISSEMENT:
             arrondissements.append((line, row))
         elif row["type"] != _CURRENT:
-            rejected.append(Rejection(communes.name, line, "type", f"unknown commune type {row['type']!r}"))
+            rejected.append(
+                Rejection(communes.name, line, "type", f"type de commune inconnu : {row['type']!r}")
+            )
         elif row.get("zone") not in _IN_SCOPE:
             # a commune of a collectivité d'outre-mer: a place, in no département
             overseas = _commune_props(row)
@@ -344,7 +350,7 @@ def cog_output(
         elif row.get("departement") not in departement_codes:
             rejected.append(
                 Rejection(
-                    communes.name, line, "departement", f"unknown département {row.get('departement')!r}"
+                    communes.name, line, "departement", f"département inconnu : {row.get('departement')!r}"
                 )
             )
         else:
@@ -356,7 +362,9 @@ def cog_output(
     for line, row in arrondissements:
         parent = row.get("commune")
         if parent not in commune_departement:
-            rejected.append(Rejection(communes.name, line, "commune", f"unknown parent commune {parent!r}"))
+            rejected.append(
+                Rejection(communes.name, line, "commune", f"commune parente inconnue : {parent!r}")
+            )
             continue
         own = place_id(PlaceKind.ARRONDISSEMENT, row["code"])
         nodes.append(Node(own, PlaceKind.ARRONDISSEMENT, row["nom"], _commune_props(row)))
@@ -369,7 +377,7 @@ def cog_output(
             continue
         members = row.get("membres")
         if not isinstance(members, list) or not members:
-            rejected.append(Rejection(epci.name, line, "membres", "missing or empty"))
+            rejected.append(Rejection(epci.name, line, "membres", "absent ou vide"))
             continue
         code = row["code"]
         own = place_id(PlaceKind.EPCI, code)
@@ -384,7 +392,12 @@ def cog_output(
             member_code = member.get("code") if isinstance(member, dict) else None
             if member_code not in commune_departement:
                 unresolved.append(
-                    Rejection(epci.name, line, "membres", f"member {member_code!r} is not a current commune")
+                    Rejection(
+                        epci.name,
+                        line,
+                        "membres",
+                        f"le membre {member_code!r} n'est pas une commune actuelle",
+                    )
                 )
                 continue
             their_departements.add(commune_departement[member_code])
@@ -416,8 +429,8 @@ def _commune_props(row: Mapping[str, Any]) -> dict[str, PropValue]:
 def _unknown_commune(index: CommuneIndex, code: str) -> str:
     heir = index.former.get(code)
     if heir:
-        return f"{code} is a former commune, now part of commune:{heir}"
-    return f"{code} is not a current commune or arrondissement"
+        return f"{code} est une ancienne commune, aujourd'hui dans commune:{heir}"
+    return f"{code} n'est ni une commune actuelle ni un arrondissement municipal"
 
 
 def centroids_output(
@@ -441,10 +454,17 @@ def centroids_output(
         try:
             latitude, longitude = float(row["latitude"]), float(row["longitude"])
         except ValueError:
-            rejected.append(Rejection(path.name, line, "latitude", "not a number"))
+            rejected.append(Rejection(path.name, line, "latitude", "pas un nombre"))
             continue
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            rejected.append(Rejection(path.name, line, "latitude", "out of range"))
+            rejected.append(
+                Rejection(
+                    path.name,
+                    line,
+                    "latitude",
+                    "hors des bornes (latitude de -90 à 90, longitude de -180 à 180)",
+                )
+            )
             continue
         stub = communes.stub(own)
         nodes.append(Node(own, stub.kind, stub.name, {"latitude": latitude, "longitude": longitude}))
@@ -472,7 +492,7 @@ def zones_emploi_output(
         rows_in += 1
         code, zone = row["code_insee"], row["ze2020"]
         if not _ZE_CODE.match(zone):
-            rejected.append(Rejection(path.name, line, "ze2020", f"not a zone d'emploi code: {zone!r}"))
+            rejected.append(Rejection(path.name, line, "ze2020", f"pas un code de zone d'emploi : {zone!r}"))
             continue
         own = communes.node_id(code)
         if own is None:

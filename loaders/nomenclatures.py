@@ -31,7 +31,7 @@ from graph.ids import slugify
 from graph.kinds import CodeKind, RelKind
 from graph.model import Batch, Edge, Node, Rejection
 from loaders.base import LoaderError, LoaderOutput
-from loaders.sources import SHARED_DATA, open_csv, provenance, read_json_array
+from loaders.sources import SHARED_DATA, json_kind, open_csv, provenance, read_json_array
 from loaders.structures import KIND_OF_RESEAU, convention_id
 
 __all__ = [
@@ -142,7 +142,7 @@ def naf_output(
     rows = read_json_array(path)
     for line, row in rows:
         if not isinstance(row, dict):
-            rejected.append(Rejection(file, line, "-", f"expected an object, found {type(row).__name__}"))
+            rejected.append(Rejection(file, line, "-", f"un objet est attendu, trouvé : {json_kind(row)}"))
             continue
         code, label = row.get("id"), row.get("label")
         if (
@@ -150,14 +150,14 @@ def naf_output(
             or (kind := naf_kind(code.strip())) is None
             or kind is CodeKind.NAF_SECTION
         ):
-            rejected.append(Rejection(file, line, "id", f"not a NAF rév. 2 code: {code!r}"))
+            rejected.append(Rejection(file, line, "id", f"pas un code NAF rév. 2 : {code!r}"))
             continue
         if not isinstance(label, str) or not label.strip():
-            rejected.append(Rejection(file, line, "label", "missing or empty"))
+            rejected.append(Rejection(file, line, "label", "absent ou vide"))
             continue
         code = code.strip()
         if code in known:
-            rejected.append(Rejection(file, line, "id", f"duplicate code {code}"))
+            rejected.append(Rejection(file, line, "id", f"code en double : {code}"))
             continue
         known.add(code)
         nodes.append(Node(f"naf:{code}", kind, label.strip(), {"code": code}))
@@ -168,7 +168,7 @@ def naf_output(
         if (parent := naf_parent(code)) in known
     ]
     unresolved = [
-        Rejection(file, line, "id", f"{code}: its parent {naf_parent(code)} is not in the nomenclature")
+        Rejection(file, line, "id", f"{code} : son parent {naf_parent(code)} n'est pas dans la nomenclature")
         for line, code in accepted
         if naf_parent(code) not in known
     ]
@@ -206,11 +206,11 @@ def rome_output(
         rows_in += 1
         code = row["code_rome"].upper()
         if not _ROME_CODE.match(code):
-            rejected.append(Rejection(file, line, "code_rome", f"not a ROME code: {row['code_rome']!r}"))
+            rejected.append(Rejection(file, line, "code_rome", f"pas un code ROME : {row['code_rome']!r}"))
         elif not row["libelle"]:
-            rejected.append(Rejection(file, line, "libelle", "missing or empty"))
+            rejected.append(Rejection(file, line, "libelle", "absent ou vide"))
         elif f"rome:{code}" in nodes:
-            rejected.append(Rejection(file, line, "code_rome", f"duplicate code {code}"))
+            rejected.append(Rejection(file, line, "code_rome", f"code en double : {code}"))
         else:
             props = {"code": code}
             props.update({k: row[k] for k in ("domaine_professionnel", "grand_domaine") if row[k]})
@@ -239,11 +239,13 @@ def secteurs_output(
         rows_in += 1
         slug = row["slug"]
         if not _SLUG.match(slug):
-            rejected.append(Rejection(file, line, "slug", f"not a slug: {slug!r}"))
+            rejected.append(
+                Rejection(file, line, "slug", f"pas un slug (minuscules, chiffres et tirets) : {slug!r}")
+            )
         elif not row["secteur"]:
-            rejected.append(Rejection(file, line, "secteur", "missing or empty"))
+            rejected.append(Rejection(file, line, "secteur", "absent ou vide"))
         elif f"secteur:{slug}" in nodes:
-            rejected.append(Rejection(file, line, "slug", f"duplicate slug {slug}"))
+            rejected.append(Rejection(file, line, "slug", f"slug en double : {slug}"))
         else:
             props = {"groupe": row["groupe"]} if row["groupe"] else {}
             nodes[f"secteur:{slug}"] = Node(f"secteur:{slug}", CodeKind.SECTEUR, row["secteur"], props)
@@ -264,7 +266,7 @@ def siae_jobs_output(
     holds; `rome` maps ROME codes to labels (`rome_labels`).
     """
     if not rome:
-        raise LoaderError(f"{path}: no ROME codes given: load the ROME nomenclature first")
+        raise LoaderError(f"{path}: aucun code ROME donné : charger d'abord la nomenclature ROME")
     file = path.name
     edges: dict[tuple[str, str, str], Edge] = {}
     first_line: dict[tuple[str, str, str], int] = {}
@@ -276,17 +278,22 @@ def siae_jobs_output(
         rows_in += 1
         kind = KIND_OF_RESEAU.get(row["type"].lower())
         if kind is None:
-            rejected.append(Rejection(file, line, "type", f"unknown structure kind {row['type']!r}"))
+            rejected.append(Rejection(file, line, "type", f"type de structure inconnu : {row['type']!r}"))
             continue
         structure = convention_id(row["siret"], kind)
         code = row["code_rome"].upper()
         if structure not in org_ids:
-            unresolved.append(Rejection(file, line, "siret", f"no structure {structure}: relation left out"))
+            unresolved.append(
+                Rejection(file, line, "siret", f"aucune structure {structure} : relation laissée de côté")
+            )
             continue
         if code not in rome:
             unresolved.append(
                 Rejection(
-                    file, line, "code_rome", f"{row['code_rome']} is not a ROME 4 code: relation left out"
+                    file,
+                    line,
+                    "code_rome",
+                    f"{row['code_rome']} n'est pas un code ROME 4 : relation laissée de côté",
                 )
             )
             continue
@@ -297,7 +304,7 @@ def siae_jobs_output(
         if (structure, target, key) in first_line:
             rejected.append(
                 Rejection(
-                    file, line, "appellation", f"duplicate of line {first_line[(structure, target, key)]}"
+                    file, line, "appellation", f"doublon de la ligne {first_line[(structure, target, key)]}"
                 )
             )
             continue

@@ -98,7 +98,7 @@ class LoadSource(StrEnum):
         try:
             return cls(slugify(value))
         except ValueError:
-            raise ValueError(f"unknown source {value!r}: one of {', '.join(cls)}") from None
+            raise ValueError(f"source inconnue {value!r} : une parmi {', '.join(cls)}") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +142,7 @@ def _outputs(
             yield output.batch.provenance.source, output, False
         return
     if path is None:
-        raise LoaderError(f"the source {source.value!r} needs a file or a directory")
+        raise LoaderError(f"la source {source.value!r} demande un fichier ou un dossier")
     if source is LoadSource.SYNTHETIQUE:
         real = real if real is not None else real_outputs(request.data_dir)
         for output in real.within(Manifest.read(path).scope).in_order():
@@ -271,7 +271,7 @@ def read(
             raise LoadAborted(f"{file} : {missing} ; rien n'a été écrit", [r.report() for r in done])
 
 
-_UNKNOWN_NAMES: Final = ("unknown organisation", "unknown département")
+_UNKNOWN_NAMES: Final = ("organisation inconnue", "département inconnu")
 
 
 def _names_nothing_known(output: LoaderOutput) -> bool:

@@ -50,16 +50,16 @@ def reseaux_output(path: Path, *, dataset: str = "marche-inclusion-reseaux") -> 
     for line, row in rows:
         fields = row.get("fields") if isinstance(row, dict) else None
         if not isinstance(row, dict) or row.get("model") != _MODEL or not isinstance(fields, dict):
-            rejected.append(Rejection(path.name, line, "model", f"not a {_MODEL} fixture row"))
+            rejected.append(Rejection(path.name, line, "model", f"pas une ligne de fixture {_MODEL}"))
             continue
         name = str(fields.get("name") or "").strip()
         if not name:
-            rejected.append(Rejection(path.name, line, "fields.name", "no name"))
+            rejected.append(Rejection(path.name, line, "fields.name", "aucun nom"))
             continue
         slug = str(fields.get("slug") or "").strip() or slugify(name)
         node_id = MERGED_WITH_GUIDE.get(slug, org_id(slug))
         if node_id in nodes:
-            rejected.append(Rejection(path.name, line, "fields.slug", f"duplicate of {node_id}"))
+            rejected.append(Rejection(path.name, line, "fields.slug", f"doublon de {node_id}"))
             continue
         props: dict[str, PropValue] = {"source_id": slug}
         for prop, key in (("website", "website"), ("brand", "brand")):

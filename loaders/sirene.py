@@ -90,14 +90,14 @@ def sirene_row(row: Mapping[str, str], *, file: str, line: int) -> Establishment
     """One `StockEtablissement` row → an establishment, or the reason it is rejected."""
     siret = row["siret"].replace(" ", "")
     if len(siret) != 14 or not siret.isdigit():
-        return Rejection(file, line, "siret", f"not 14 digits: {row['siret']!r}")
+        return Rejection(file, line, "siret", f"pas 14 chiffres : {row['siret']!r}")
     state_code = row["etatAdministratifEtablissement"].upper()
     if state_code not in _STATES:
         return Rejection(
             file,
             line,
             "etatAdministratifEtablissement",
-            f"expected A or F, found {state_code or 'nothing'!r}",
+            f"A ou F attendu, trouvé : {state_code or 'rien'!r}",
         )
     band = row["trancheEffectifsEtablissement"]
     hidden = row.get("statutDiffusionEtablissement", "").upper() == "P"
@@ -156,12 +156,12 @@ def sirene_output(
             rejected.append(item)
             continue
         if item.siret in first_line:
-            rejected.append(Rejection(file, line, "siret", f"duplicate of line {first_line[item.siret]}"))
+            rejected.append(Rejection(file, line, "siret", f"doublon de la ligne {first_line[item.siret]}"))
             continue
         first_line[item.siret] = line
         known = structures.get(item.siret, ())
         if not known and not is_valid_siret(item.siret):
-            rejected.append(Rejection(file, line, "siret", f"{item.siret} fails the Luhn check"))
+            rejected.append(Rejection(file, line, "siret", f"{item.siret} : clé de Luhn fausse"))
             continue
 
         holders: list[str] = []
@@ -182,9 +182,11 @@ def sirene_output(
             holders.append(own)
             match = communes.by_code(item.code_commune) if item.code_commune else None
             if match is None:
-                reason = "empty" if not item.code_commune else f"{item.code_commune} is not a current commune"
+                reason = (
+                    "vide" if not item.code_commune else f"{item.code_commune} n'est pas une commune actuelle"
+                )
                 unresolved.append(
-                    Rejection(file, line, "codeCommuneEtablissement", f"{reason}: no LOCATED_IN")
+                    Rejection(file, line, "codeCommuneEtablissement", f"{reason} : pas de LOCATED_IN")
                 )
             else:
                 edges.append(Edge(own, RelKind.LOCATED_IN, match.node_id))
@@ -206,9 +208,9 @@ def sirene_output(
 def _sector(item: Establishment, naf: Mapping[str, str]) -> str | tuple[str]:
     """The NAF sous-classe of an establishment, or (why there is none,)."""
     if not item.naf:
-        return ("empty: no IN_SECTOR",)
+        return ("vide : pas de IN_SECTOR",)
     if item.naf_nomenclature and item.naf_nomenclature.upper() != "NAFREV2":
-        return (f"{item.naf} is a {item.naf_nomenclature} code, not NAF rév. 2: no IN_SECTOR",)
+        return (f"{item.naf} est un code {item.naf_nomenclature}, pas NAF rév. 2 : pas de IN_SECTOR",)
     if item.naf not in naf:
-        return (f"{item.naf} is not a NAF rév. 2 sous-classe: no IN_SECTOR",)
+        return (f"{item.naf} n'est pas une sous-classe NAF rév. 2 : pas de IN_SECTOR",)
     return item.naf

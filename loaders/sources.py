@@ -31,6 +31,8 @@ __all__ = [
     "CsvSource",
     "Dataset",
     "data_path",
+    "json_kind",
+    "json_problem",
     "open_csv",
     "provenance",
     "read_json",
@@ -138,7 +140,7 @@ def provenance(slug: str, *, as_of: date | None = None, path: Path | None = None
     when = as_of or (dataset.published if dataset else None)
     if when is None:
         if path is None:
-            raise ValueError(f"{slug}: no date given and no file to take one from")
+            raise ValueError(f"{slug} : aucune date donnée, ni de fichier où la prendre")
         when = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
     return Provenance(slug, when, title=dataset.title if dataset else "")
 
@@ -146,18 +148,67 @@ def provenance(slug: str, *, as_of: date | None = None, path: Path | None = None
 # -- reading -------------------------------------------------------------------
 
 
+_JSON_KINDS: Final = {
+    dict: "un objet",
+    list: "un tableau",
+    str: "une chaîne",
+    int: "un nombre",
+    float: "un nombre",
+    bool: "un booléen",
+    type(None): "null",
+}
+
+# The messages of Python's JSON decoder (json.decoder), in French; the message of a
+# newer decoder that is not here is shown as it is.
+_JSON_PROBLEMS: Final = {
+    "Expecting value": "valeur attendue",
+    "Expecting ',' delimiter": "« , » attendu",
+    "Expecting ':' delimiter": "« : » attendu",
+    "Expecting property name enclosed in double quotes": "nom de propriété entre guillemets doubles attendu",
+    "Unterminated string starting at": "chaîne jamais fermée",
+    "Invalid \\uXXXX escape": "échappement \\uXXXX invalide",
+    "Extra data": "données en trop après la valeur",
+}
+
+
+def json_kind(value: Any) -> str:
+    """What a decoded JSON value is, in French (for the messages of the loaders).
+
+    >>> json_kind([1]), json_kind("x"), json_kind(None)
+    ('un tableau', 'une chaîne', 'null')
+    """
+    return _JSON_KINDS.get(type(value), type(value).__name__)
+
+
+def json_problem(message: str) -> str:
+    """The French for a message of Python's JSON decoder (`JSONDecodeError.msg`).
+
+    >>> json_problem("Expecting value"), json_problem("Invalid \\\\escape: 'x'")
+    ('valeur attendue', "échappement invalide : 'x'")
+    """
+    if message in _JSON_PROBLEMS:
+        return _JSON_PROBLEMS[message]
+    for english, french in (
+        ("Invalid control character ", "caractère de contrôle interdit "),
+        ("Invalid \\escape: ", "échappement invalide : "),
+    ):
+        if message.startswith(english):
+            return french + message.removeprefix(english).removesuffix(" at")
+    return message
+
+
 def _read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise LoaderError(f"{path}: cannot read the file: {e.strerror or e}") from e
+        raise LoaderError(f"{path}: fichier illisible : {e.strerror or e}") from e
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         raise LoaderError(
-            f"{path}:{line}: not UTF-8 (byte 0x{raw[e.start]:02x} at offset {e.start}); "
-            "re-encode the file in UTF-8"
+            f"{path}:{line}: pas en UTF-8 (octet 0x{raw[e.start]:02x} à la position {e.start}) ; "
+            "réencoder le fichier en UTF-8"
         ) from e
 
 
@@ -167,7 +218,7 @@ def read_json(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
-        raise LoaderError(f"{path}:{e.lineno}:{e.colno}: not JSON: {e.msg}") from e
+        raise LoaderError(f"{path}:{e.lineno}:{e.colno}: pas du JSON : {json_problem(e.msg)}") from e
 
 
 _WHITESPACE: Final = " \t\n\r"
@@ -190,18 +241,18 @@ def read_json_array(path: Path) -> list[tuple[int, Any]]:
         try:
             return decoder.raw_decode(text, pos)
         except json.JSONDecodeError as e:
-            raise fail(e.pos, f"not JSON: {e.msg}") from e
+            raise fail(e.pos, f"pas du JSON : {json_problem(e.msg)}") from e
 
     pos = skip_json_space(text, 0)
     if pos >= len(text):
-        raise fail(pos, "not JSON: the file is empty")
+        raise fail(pos, "pas du JSON : le fichier est vide")
     if text[pos] != "[":
         value, _ = decode(pos)
-        raise fail(pos, f"expected a JSON array of objects, found a {type(value).__name__}")
-    rows, pos = json_array_items(text, pos, decode, fail, "the array")
+        raise fail(pos, f"un tableau JSON d'objets est attendu, trouvé : {json_kind(value)}")
+    rows, pos = json_array_items(text, pos, decode, fail, "le tableau")
     pos = skip_json_space(text, pos)
     if pos < len(text):
-        raise fail(pos, "not JSON: extra data after the array")
+        raise fail(pos, "pas du JSON : des données suivent la fin du tableau")
     return rows
 
 
@@ -238,12 +289,13 @@ def json_array_items(
             continue
         if pos < len(text) and text[pos] == "]":
             return rows, pos + 1
-        raise fail(pos, f"not JSON: expected ',' or ']' in {where}")
+        raise fail(pos, f"pas du JSON : « , » ou « ] » attendu dans {where}")
 
 
 def _not_utf8(path: Path, line: int, error: UnicodeDecodeError) -> LoaderError:
     return LoaderError(
-        f"{path}:{line}: not UTF-8 (byte 0x{error.object[error.start]:02x}); re-encode the file in UTF-8"
+        f"{path}:{line}: pas en UTF-8 (octet 0x{error.object[error.start]:02x}) ; "
+        "réencoder le fichier en UTF-8"
     )
 
 
@@ -287,16 +339,16 @@ class CsvSource:
                         # end included: the record started one line later than counted.
                         unclosed = values[-1].endswith("\n")
                         reason = (
-                            "a quote opened on this line is never closed: the rest of the file "
-                            "was read as one value"
+                            "un guillemet ouvert sur cette ligne n'est jamais fermé : la suite du "
+                            "fichier a été lue comme une seule valeur"
                             if unclosed
-                            else f"{len(values)} fields where the header has {len(self.columns)}"
+                            else f"{len(values)} champs, alors que l'en-tête en a {len(self.columns)}"
                         )
                         self.malformed.append(Rejection(self.path.name, start + unclosed, "(ligne)", reason))
                         continue
                     yield start, dict(zip(self.columns, (v.strip() for v in values), strict=True))
             except csv.Error as e:
-                raise LoaderError(f"{self.path}:{counter[0]}: not CSV: {e}") from e
+                raise LoaderError(f"{self.path}:{counter[0]}: pas du CSV : {e}") from e
 
 
 def _extra_lines(values: list[str]) -> int:
@@ -314,7 +366,7 @@ def open_csv(path: Path, *, required: Collection[str]) -> CsvSource:
         with path.open("rb") as handle:
             first_bytes = handle.readline()
     except OSError as e:
-        raise LoaderError(f"{path}: cannot read the file: {e.strerror or e}") from e
+        raise LoaderError(f"{path}: fichier illisible : {e.strerror or e}") from e
     try:
         first = first_bytes.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -325,7 +377,7 @@ def open_csv(path: Path, *, required: Collection[str]) -> CsvSource:
     missing = [c for c in required if c not in columns]
     if missing:
         raise LoaderError(
-            f"{path}:1: missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)} "
-            f"(found: {', '.join(columns) or 'nothing'})"
+            f"{path}:1: {'colonnes manquantes' if len(missing) > 1 else 'colonne manquante'} : "
+            f"{', '.join(missing)} (trouvé : {', '.join(columns) or 'rien'})"
         )
     return CsvSource(path, columns, delimiter)

@@ -48,7 +48,7 @@ from graph.model import Batch, Edge, Node, PropValue, Rejection
 from loaders.base import LoaderOutput
 from loaders.geo import CommuneIndex, CommuneMatch
 from loaders.report import progress
-from loaders.sources import SHARED_DATA, provenance, read_json_array
+from loaders.sources import SHARED_DATA, json_kind, provenance, read_json_array
 
 __all__ = [
     "KIND_OF_RESEAU",
@@ -121,18 +121,61 @@ def _clean(value: Any) -> str | None:
     return None
 
 
+# pydantic's error types (pydantic_core ErrorType) in French; the schema's own
+# validators already speak French ("Value error, Le nom … ne doit pas …").
+_SCHEMA_MESSAGES: Final = {
+    "missing": "champ obligatoire absent",
+    "string_type": "une chaîne est attendue",
+    "string_too_short": "au moins {min_length} caractère(s) attendu(s)",
+    "string_too_long": "au plus {max_length} caractère(s) attendu(s)",
+    "string_pattern_mismatch": "ne suit pas le motif {pattern}",
+    "enum": "doit être l'une des valeurs : {expected}",
+    "literal_error": "doit être l'une des valeurs : {expected}",
+    "date_type": "une date AAAA-MM-JJ est attendue",
+    "date_parsing": "une date AAAA-MM-JJ est attendue",
+    "date_from_datetime_parsing": "une date AAAA-MM-JJ est attendue",
+    "date_from_datetime_inexact": "une date sans heure est attendue",
+    "url_type": "une adresse web est attendue",
+    "url_parsing": "pas une adresse web valide",
+    "url_scheme": "pas une adresse web valide (http ou https)",
+    "value_error": "{error}",
+    "float_type": "un nombre est attendu",
+    "float_parsing": "un nombre est attendu",
+    "int_type": "un nombre entier est attendu",
+    "int_parsing": "un nombre entier est attendu",
+    "bool_type": "true ou false est attendu",
+    "bool_parsing": "true ou false est attendu",
+    "list_type": "une liste est attendue",
+    "dict_type": "un objet est attendu",
+    "model_type": "un objet est attendu",
+    "extra_forbidden": "champ non prévu par le schéma",
+}
+
+
+def _schema_message(problem: Mapping[str, Any]) -> str:
+    """One pydantic error in French (its English message when its type is not known here)."""
+    template = _SCHEMA_MESSAGES.get(problem["type"])
+    if template is None:
+        return f"valeur refusée : {problem['msg']}"
+    ctx = {k: str(v).replace("' or '", "' ou '") for k, v in (problem.get("ctx") or {}).items()}
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return template.split(" {")[0]
+
+
 def _schema_problem(error: pydantic.ValidationError) -> tuple[str, str]:
     problems = error.errors()
     first = problems[0]
     where = ".".join(str(p) for p in first["loc"]) or "-"
-    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    return where, f"schema data·inclusion v1: {first['msg']}{more}"
+    more = f" (et {len(problems) - 1} autre(s))" if len(problems) > 1 else ""
+    return where, f"schéma data·inclusion v1 : {_schema_message(first)}{more}"
 
 
 def structure_row(row: Any, *, file: str, line: int, strict_siret: bool = False) -> StructureRow | Rejection:
     """One source row → a validated structure, or the reason it is rejected."""
     if not isinstance(row, dict):
-        return Rejection(file, line, "-", f"expected an object, found {type(row).__name__}")
+        return Rejection(file, line, "-", f"un objet est attendu, trouvé : {json_kind(row)}")
     public = _public(row)
     try:
         valid = Structure.model_validate(public)
@@ -142,18 +185,20 @@ def structure_row(row: Any, *, file: str, line: int, strict_siret: bool = False)
     reseaux = sorted(r.value for r in valid.reseaux_porteurs or ())
     kinds = [KIND_OF_RESEAU[r] for r in reseaux if r in KIND_OF_RESEAU]
     if len(kinds) != 1:
-        found = ", ".join(reseaux) or "nothing"
-        reason = "no structure kind" if not kinds else "several structure kinds"
+        found = ", ".join(reseaux) or "rien"
+        reason = "aucun type de structure" if not kinds else "plusieurs types de structure"
         return Rejection(
-            file, line, "reseaux_porteurs", f"{reason} ({found}); expected one of {', '.join(KIND_OF_RESEAU)}"
+            file, line, "reseaux_porteurs", f"{reason} ({found}) ; un seul parmi {', '.join(KIND_OF_RESEAU)}"
         )
     kind = kinds[0]
     siret = valid.siret
     if siret is None:
-        return Rejection(file, line, "siret", "missing: a conventioned structure is identified by its SIRET")
+        return Rejection(
+            file, line, "siret", "absent : une structure conventionnée est identifiée par son SIRET"
+        )
     siret_problem = None
     if not is_valid_siret(siret):
-        siret_problem = f"{siret} fails the Luhn check"
+        siret_problem = f"{siret} : clé de Luhn fausse"
         if strict_siret:
             return Rejection(file, line, "siret", siret_problem)
     props: dict[str, PropValue] = {
@@ -201,17 +246,19 @@ def _located(match: CommuneMatch, structure: str) -> Edge:
 
 
 def _outcome(given: str | None, match: CommuneMatch | None) -> str:
-    head = "missing" if not given else f"{given} is not a current commune"
+    head = "absent" if not given else f"{given} n'est pas une commune actuelle"
     if match is None:
-        return f"{head}; no commune found by postal code, name or coordinates: loaded without LOCATED_IN"
+        return (
+            f"{head} ; aucune commune trouvée par code postal, nom ou coordonnées : chargée sans LOCATED_IN"
+        )
     if match.method == "former-code":
-        return f"{given} is a former commune code; resolved to {match.node_id}"
+        return f"{given} est le code d'une ancienne commune ; résolu en {match.node_id}"
     how = {
-        "postal-code+name": "by postal code and name",
-        "departement+name": "by name in the postal code's département",
-        "centroid": f"by nearest centroid ({match.distance_km} km)",
+        "postal-code+name": "par code postal et nom",
+        "departement+name": "par nom dans le département du code postal",
+        "centroid": f"par le centroïde le plus proche ({match.distance_km} km)",
     }[match.method]
-    return f"{head}; resolved {how} to {match.node_id}"
+    return f"{head} ; résolu {how} en {match.node_id}"
 
 
 def structures_output(
@@ -242,7 +289,7 @@ def structures_output(
         node_id = result.node.id
         if node_id in first_line:
             rejected.append(
-                Rejection(file, line, "siret", f"duplicate of line {first_line[node_id]} ({node_id})")
+                Rejection(file, line, "siret", f"doublon de la ligne {first_line[node_id]} ({node_id})")
             )
             continue
         first_line[node_id] = line
@@ -260,7 +307,7 @@ def structures_output(
                     file,
                     item.line,
                     "siret",
-                    f"{item.siret_problem}: loaded as {item.node.id} with siret_valid = false",
+                    f"{item.siret_problem} ; chargée comme {item.node.id} avec siret_valid = false",
                 )
             )
         match = communes.resolve(

@@ -227,9 +227,9 @@ def _run_read(
             raise CypherTimeout(_timed_out(timeout_s)) from e
         raise CypherError(f"Neo4j a refusé la requête : {e.message}") from e
     except AuthError as e:
-        raise StoreError(f"Neo4j at {address} refused the credentials: {e.message}") from e
+        raise StoreError(f"Neo4j à {address} a refusé les identifiants : {e.message}") from e
     except (ServiceUnavailable, SessionExpired, OSError) as e:
-        raise StoreError(f"Neo4j unreachable at {address}: {_one_line(e)}") from e
+        raise StoreError(f"Neo4j injoignable à {address} : {_one_line(e)}") from e
     except (Neo4jError, DriverError) as e:
         if "TransactionTimedOut" in (getattr(e, "code", None) or ""):
             raise CypherTimeout(_timed_out(timeout_s)) from e
@@ -242,7 +242,7 @@ def _timed_out(timeout_s: float) -> str:
 
 def _address(driver: Driver) -> str:
     address = getattr(getattr(driver, "_pool", None), "address", None)
-    return f"bolt://{address}" if address is not None else "the Neo4j server"
+    return f"bolt://{address}" if address is not None else "le serveur Neo4j"
 
 
 def _one_line(error: BaseException) -> str:

@@ -67,7 +67,7 @@ def introductions(
     `queries.partners.PartnerIndex`.
     """
     if max_hops < 2:
-        raise ValueError(f"max_hops must be at least 2 (one intermediary), not {max_hops}")
+        raise ValueError(f"un chemin a au moins 2 liens (un intermédiaire), pas {max_hops}")
     index = graph if isinstance(graph, PartnerIndex) else cached_index(graph)
     network: PartnerNetwork = index.network
     for node in (a, b):

@@ -132,3 +132,25 @@ def aube_batch() -> Batch:
         ),
     ]
     return Batch(AUBE, nodes, edges)
+
+
+# The modules whose set-up loads real or generated data into both stores, longest first:
+# started first, so that with several test processes (`make test`) they do not end the run alone.
+HEAVY_MODULES = (
+    "test_real_counts.py",
+    "test_demo.py",
+    "test_analytic.py",
+    "test_differential.py",
+    "test_model_doc.py",
+    "test_loaders_geo.py",
+    "test_ontology.py",
+    "test_validation.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return HEAVY_MODULES.index(name) if name in HEAVY_MODULES else len(HEAVY_MODULES)
+
+    items.sort(key=rank)  # stable: the order inside each module and among the rest is kept

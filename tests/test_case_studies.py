@@ -274,62 +274,66 @@ def test_a_siret_must_be_valid_and_make_the_id(tmp_path: Path) -> None:
     text = valid.replace('to = "org:b"', 'to = "org:b"').replace('"org:a"', '"org:40328919200011-aci"')
     assert read_case_studies(_write(tmp_path, text)).nodes[-2].props["siret"] == "40328919200011"
     with pytest.raises(
-        CaseStudyError, match=r"organisation\[0\]\.siret: '40328919200012' is not a valid SIRET"
+        CaseStudyError, match=r"organisation\[0\]\.siret: '40328919200012' n'est pas un SIRET valide"
     ):
         read_case_studies(
             _write(tmp_path, text.replace('siret = "40328919200011"', 'siret = "40328919200012"'))
         )
     wrong_id = text.replace('id = "org:40328919200011-aci"', 'id = "org:actif"')
     with pytest.raises(
-        CaseStudyError, match=r"organisation\[0\]\.id: .* must have the id 'org:40328919200011-aci'"
+        CaseStudyError, match=r"organisation\[0\]\.id: .* doit avoir l'identifiant 'org:40328919200011-aci'"
     ):
         read_case_studies(_write(tmp_path, wrong_id))
 
 
 def test_unknown_kind(tmp_path: Path) -> None:
     text = _HEAD.replace('kind = "Entreprise"', 'kind = "Multinationale"')
-    with pytest.raises(CaseStudyError, match=r"organisation\[1\]\.kind: unknown value 'Multinationale'"):
+    with pytest.raises(CaseStudyError, match=r"organisation\[1\]\.kind: valeur inconnue 'Multinationale'"):
         read_case_studies(_write(tmp_path, text))
 
 
 def test_dangling_relation_endpoint(tmp_path: Path) -> None:
     text = _HEAD + _RELATION.replace('to = "org:b"', 'to = "org:nowhere"')
-    with pytest.raises(CaseStudyError, match=r"relation\[0\]\.to: 'org:nowhere' is not a declared"):
+    with pytest.raises(
+        CaseStudyError, match=r"relation\[0\]\.to: 'org:nowhere' n'est pas une organisation déclarée"
+    ):
         read_case_studies(_write(tmp_path, text))
 
 
 def test_missing_page(tmp_path: Path) -> None:
     text = _HEAD + _RELATION.replace("page = 63\n", "")
-    with pytest.raises(CaseStudyError, match=r"relation\[0\]\.page: missing"):
+    with pytest.raises(CaseStudyError, match=r"relation\[0\]\.page: absent"):
         read_case_studies(_write(tmp_path, text))
 
 
 def test_unknown_relation_and_partnership_type(tmp_path: Path) -> None:
-    with pytest.raises(CaseStudyError, match=r"relation\[0\]\.rel: unknown value 'FRIEND_OF'"):
+    with pytest.raises(CaseStudyError, match=r"relation\[0\]\.rel: valeur inconnue 'FRIEND_OF'"):
         read_case_studies(_write(tmp_path, _HEAD + _RELATION.replace("PARTNER_OF", "FRIEND_OF")))
-    with pytest.raises(CaseStudyError, match=r"relation\[0\]\.type: unknown value 'amitie'"):
+    with pytest.raises(CaseStudyError, match=r"relation\[0\]\.type: valeur inconnue 'amitie'"):
         read_case_studies(_write(tmp_path, _HEAD + _RELATION.replace('"recrutement"', '"amitie"')))
-    with pytest.raises(CaseStudyError, match=r"relation\[0\]\.type: missing"):
+    with pytest.raises(CaseStudyError, match=r"relation\[0\]\.type: absent"):
         read_case_studies(_write(tmp_path, _HEAD + _RELATION.replace('type = "recrutement"\n', "")))
 
 
 def test_duplicate_id(tmp_path: Path) -> None:
     text = _HEAD.replace('id = "org:b"', 'id = "org:a"')
-    with pytest.raises(CaseStudyError, match=r"organisation\[1\]\.id: duplicate id 'org:a'"):
+    with pytest.raises(CaseStudyError, match=r"organisation\[1\]\.id: identifiant en double 'org:a'"):
         read_case_studies(_write(tmp_path, text))
 
 
 def test_undeclared_place(tmp_path: Path) -> None:
     text = _HEAD.replace('located_in = "commune:76259"', 'located_in = "commune:99999"')
-    message = r"organisation\[0\]\.located_in: 'commune:99999' is not a declared place"
+    message = r"organisation\[0\]\.located_in: 'commune:99999' n'est pas un lieu déclaré"
     with pytest.raises(CaseStudyError, match=message):
         read_case_studies(_write(tmp_path, text))
 
 
 def test_attributes_outside_their_relation(tmp_path: Path) -> None:
-    with pytest.raises(CaseStudyError, match=r"relation\[0\]\.share: a share is only for a JVS"):
+    with pytest.raises(
+        CaseStudyError, match=r"relation\[0\]\.share: une part \(share\) ne va qu'avec une copropriété JVS"
+    ):
         read_case_studies(_write(tmp_path, _HEAD + _RELATION + "share = 0.5\n"))
-    with pytest.raises(CaseStudyError, match=r"relation\[0\]\.colour: unknown field"):
+    with pytest.raises(CaseStudyError, match=r"relation\[0\]\.colour: champ inconnu"):
         read_case_studies(_write(tmp_path, _HEAD + _RELATION + 'colour = "red"\n'))
 
 

@@ -131,6 +131,6 @@ def test_validate_accepts_a_conforming_store_and_names_a_broken_node(tmp_path: P
     broken = runner.invoke(app, ["validate", "--store", str(store)])
     assert broken.exit_code == 1
     assert broken.output.splitlines()[0].startswith(
-        'org:mauvaise mlg:siret: a SIRET is 14 digits (value "123"'
+        'org:mauvaise mlg:siret: un SIRET a 14 chiffres (valeur "123"'
     )
     assert broken.output.splitlines()[-1].endswith("non conforme : 1 violations")

@@ -67,7 +67,12 @@ NAMING_RULE = [
     "  `reseaux`, `partenariats`), and are accepted with accents and in any case too:",
     "  `maillage load réel` is `maillage load reel`.",
     "- **Help texts and messages are in French**: the help of every command and option, the",
-    "  errors (`erreur : …`), the load report (`rejetées`, `non résolues`, the summary table).",
+    "  errors (`erreur : …`), the load report (`rejetées`, `non résolues`, the reason of each",
+    "  row on the console and in the `--report` file, the summary table), the violations of",
+    "  `validate`; `tests/test_french_messages.py` checks the loaders, the embedded store and",
+    "  the shapes. Field names, codes and ids stay as the files write them (`code_rome`, `SIRET`).",
+    "  Click's own words (`Usage:`, the `--help` line, an unknown option) stay English: Typer",
+    "  bundles Click without a translation hook.",
     "- Settings read from the environment are named `MAILLAGE_*` (graph/settings.py), and an",
     "  option that has one says so in its help (`env MAILLAGE_STORE`).",
 ]

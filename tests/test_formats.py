@@ -129,7 +129,7 @@ def test_club_unknown_role_is_rejected(tmp_path: Path, known: KnownNodes) -> Non
     path = write(tmp_path, "clubs.csv", CLUB_HEADER + f"{CLUB},10,{MENUISERIE},président,\n")
     out = load_club_members(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("clubs.csv", 2, "role", "unknown role 'président'; one of leader, membre")
+        Rejection("clubs.csv", 2, "role", "rôle inconnu 'président' ; un parmi leader, membre")
     ]
     assert out.batch.edges == ()
 
@@ -148,7 +148,7 @@ def test_club_invalid_siret_is_rejected_with_its_line(tmp_path: Path, known: Kno
     )
     out = load_club_members(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("clubs.csv", 3, "siret", "invalid SIRET 51234567800018: the Luhn check fails")
+        Rejection("clubs.csv", 3, "siret", "SIRET invalide 51234567800018 : clé de Luhn fausse")
     ]
     assert idents(out.batch.edges) == {
         ("org:club-10", "LOCATED_IN", "departement:10", ""),
@@ -160,7 +160,12 @@ def test_club_siret_not_in_the_graph_is_rejected(tmp_path: Path, known: KnownNod
     path = write(tmp_path, "clubs.csv", CLUB_HEADER + f"{CLUB},10,80746931700018,membre,\n")
     out = load_club_members(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("clubs.csv", 2, "siret", "unknown organisation: the graph holds no SIRET 80746931700018")
+        Rejection(
+            "clubs.csv",
+            2,
+            "siret",
+            "organisation inconnue : le graphe ne contient aucun SIRET 80746931700018",
+        )
     ]
     assert out.batch.nodes == () and out.batch.edges == ()
 
@@ -168,7 +173,7 @@ def test_club_siret_not_in_the_graph_is_rejected(tmp_path: Path, known: KnownNod
 def test_club_unknown_departement_is_rejected(tmp_path: Path, known: KnownNodes) -> None:
     path = write(tmp_path, "clubs.csv", CLUB_HEADER + f"Club de l'Aude,11,{MENUISERIE},membre,\n")
     out = load_club_members(path, provenance=OWN, known=known)
-    assert out.rejected == [Rejection("clubs.csv", 2, "departement", "unknown département '11'")]
+    assert out.rejected == [Rejection("clubs.csv", 2, "departement", "département inconnu : '11'")]
 
 
 def test_club_name_changing_within_a_departement_is_rejected(tmp_path: Path, known: KnownNodes) -> None:
@@ -183,7 +188,7 @@ def test_club_name_changing_within_a_departement_is_rejected(tmp_path: Path, kno
             "clubs.csv",
             3,
             "club",
-            "'Autre club' differs from \"Club de l'Aube\" given for org:club-10 on line 2",
+            "'Autre club' diffère de \"Club de l'Aube\", donné pour org:club-10 à la ligne 2",
         )
     ]
 
@@ -192,7 +197,7 @@ def test_club_duplicate_member_is_rejected(tmp_path: Path, known: KnownNodes) ->
     path = write(tmp_path, "clubs.csv", CLUB_HEADER + f"{CLUB},10,{MENUISERIE},membre,\n" * 2)
     out = load_club_members(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("clubs.csv", 3, "siret", "duplicate: the same relation is on an earlier line")
+        Rejection("clubs.csv", 3, "siret", "doublon : la même relation est sur une ligne précédente")
     ]
 
 
@@ -200,7 +205,7 @@ def test_club_bad_date_is_rejected(tmp_path: Path, known: KnownNodes) -> None:
     path = write(tmp_path, "clubs.csv", CLUB_HEADER + f"{CLUB},10,{MENUISERIE},membre,01/03/2019\n")
     out = load_club_members(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("clubs.csv", 2, "since", "not a date (YYYY-MM-DD) nor a year: '01/03/2019'")
+        Rejection("clubs.csv", 2, "since", "ni une date (AAAA-MM-JJ) ni une année : '01/03/2019'")
     ]
 
 
@@ -209,7 +214,7 @@ def test_club_missing_column_stops_before_anything_is_written(
 ) -> None:
     before = len(store)
     path = write(tmp_path, "clubs.csv", f"club,departement,siret,since\n{CLUB},10,{MENUISERIE},2019\n")
-    with pytest.raises(LoaderError, match="missing column: role"):
+    with pytest.raises(LoaderError, match="colonne manquante : role"):
         load_club_members(path, provenance=OWN, known=known)
     assert len(store) == before
 
@@ -217,7 +222,7 @@ def test_club_missing_column_stops_before_anything_is_written(
 def test_club_file_not_utf8_is_a_loader_error(tmp_path: Path, known: KnownNodes) -> None:
     path = tmp_path / "clubs.csv"
     path.write_bytes((CLUB_HEADER + f"Club de l'Aube à Troyes,10,{MENUISERIE},membre,\n").encode("latin-1"))
-    with pytest.raises(LoaderError, match="not UTF-8"):
+    with pytest.raises(LoaderError, match="pas en UTF-8"):
         load_club_members(path, provenance=OWN, known=known)
 
 
@@ -272,7 +277,7 @@ def test_ptce_unknown_role_is_rejected(tmp_path: Path, known: KnownNodes) -> Non
     out = load_ptce(path, provenance=OWN, known=known)
     assert out.rejected == [
         Rejection(
-            "ptce.csv", 2, "role", "unknown role 'trésorier'; one of leader, membre, fondateur, animateur"
+            "ptce.csv", 2, "role", "rôle inconnu 'trésorier' ; un parmi leader, membre, fondateur, animateur"
         )
     ]
 
@@ -281,26 +286,26 @@ def test_ptce_unknown_member_kind_is_rejected(tmp_path: Path, known: KnownNodes)
     path = write(tmp_path, "ptce.csv", PTCE_HEADER + f"{PTCE},{BOULANGERIE},SARL,membre,\n")
     out = load_ptce(path, provenance=OWN, known=known)
     assert [(r.line, r.field) for r in out.rejected] == [(2, "member_kind")]
-    assert out.rejected[0].reason.startswith("unknown kind 'SARL'; one of ACI, EI")
+    assert out.rejected[0].reason.startswith("type inconnu 'SARL' ; un parmi ACI, EI")
 
 
 def test_ptce_unknown_commune_is_rejected(tmp_path: Path, known: KnownNodes) -> None:
     path = write(tmp_path, "ptce.csv", PTCE_HEADER + f"ptce-x,PTCE X,99999,{BOULANGERIE},,membre,\n")
     out = load_ptce(path, provenance=OWN, known=known)
-    assert out.rejected == [Rejection("ptce.csv", 2, "commune", "unknown commune 99999: not in the graph")]
+    assert out.rejected == [Rejection("ptce.csv", 2, "commune", "commune inconnue 99999 : absente du graphe")]
 
 
 def test_ptce_unknown_member_id_is_rejected(tmp_path: Path, known: KnownNodes) -> None:
     path = write(tmp_path, "ptce.csv", PTCE_HEADER + f"{PTCE},org:inconnue,,membre,\n")
     out = load_ptce(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("ptce.csv", 2, "member", "unknown organisation: the graph holds no org:inconnue")
+        Rejection("ptce.csv", 2, "member", "organisation inconnue : le graphe ne contient aucun org:inconnue")
     ]
 
 
 def test_ptce_missing_column_is_a_loader_error(tmp_path: Path, known: KnownNodes) -> None:
     path = write(tmp_path, "ptce.csv", "ptce_id,ptce_name,member,role\n")
-    with pytest.raises(LoaderError, match="missing columns: commune, member_kind, since"):
+    with pytest.raises(LoaderError, match="colonnes manquantes : commune, member_kind, since"):
         load_ptce(path, provenance=OWN, known=known)
 
 
@@ -325,7 +330,8 @@ def test_fabrique_projects_and_partners_are_written(tmp_path: Path, known: Known
             "fabriques.csv",
             2,
             "partners",
-            "partner left out: unknown organisation: the graph holds no SIRET 80746931700018",
+            "partenaire laissé de côté : organisation inconnue : "
+            "le graphe ne contient aucun SIRET 80746931700018",
         )
     ]
     fab, project = "org:fabrique-a-initiatives-aube", "projet:recyclerie-10323"
@@ -344,19 +350,21 @@ def test_fabrique_unknown_carrier_is_rejected(tmp_path: Path, known: KnownNodes)
     path = write(tmp_path, "fabriques.csv", FABRIQUE_HEADER + f"{FABRIQUE},org:adress,44,,,\n")
     out = load_fabriques(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("fabriques.csv", 2, "carrier", "unknown organisation: the graph holds no org:adress")
+        Rejection(
+            "fabriques.csv", 2, "carrier", "organisation inconnue : le graphe ne contient aucun org:adress"
+        )
     ]
 
 
 def test_fabrique_unknown_region_is_rejected(tmp_path: Path, known: KnownNodes) -> None:
     path = write(tmp_path, "fabriques.csv", FABRIQUE_HEADER + f"{FABRIQUE},{SUPPORT},Grand Est,,,\n")
     out = load_fabriques(path, provenance=OWN, known=known)
-    assert out.rejected == [Rejection("fabriques.csv", 2, "region", "unknown région 'Grand Est'")]
+    assert out.rejected == [Rejection("fabriques.csv", 2, "region", "région inconnue : 'Grand Est'")]
 
 
 def test_fabrique_missing_column_is_a_loader_error(tmp_path: Path, known: KnownNodes) -> None:
     path = write(tmp_path, "fabriques.csv", "fabrique,carrier,region,project\n")
-    with pytest.raises(LoaderError, match="missing columns: project_commune, partners"):
+    with pytest.raises(LoaderError, match="colonnes manquantes : project_commune, partners"):
         load_fabriques(path, provenance=OWN, known=known)
 
 
@@ -377,7 +385,7 @@ def test_network_memberships_are_written(tmp_path: Path, known: KnownNodes) -> N
     out = load_network_members(path, provenance=OWN, known=known)
     assert out.rejected == []
     assert out.unresolved == [
-        Rejection("reseaux.csv", 4, "network", "'Réseau local' is not one of the national IAE networks")
+        Rejection("reseaux.csv", 4, "network", "'Réseau local' n'est pas l'un des réseaux nationaux de l'IAE")
     ]
     assert [(n.id, n.kind, n.name) for n in out.batch.nodes] == [
         (
@@ -408,13 +416,13 @@ def test_network_bad_inferred_flag_is_rejected(tmp_path: Path, known: KnownNodes
     path = write(tmp_path, "reseaux.csv", NETWORK_HEADER + f"fei,{BOUTIQUE_BOULOT},,peut-être\n")
     out = load_network_members(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("reseaux.csv", 2, "inferred", "not a boolean (true/false): 'peut-être'")
+        Rejection("reseaux.csv", 2, "inferred", "pas un booléen (true/false) : 'peut-être'")
     ]
 
 
 def test_network_missing_column_is_a_loader_error(tmp_path: Path, known: KnownNodes) -> None:
     path = write(tmp_path, "reseaux.csv", "network,member,since\n")
-    with pytest.raises(LoaderError, match="missing column: inferred"):
+    with pytest.raises(LoaderError, match="colonne manquante : inferred"):
         load_network_members(path, provenance=OWN, known=known)
 
 
@@ -467,7 +475,7 @@ def test_partnership_unknown_subtype_is_rejected(tmp_path: Path, known: KnownNod
     path = write(tmp_path, "partenariats.csv", PARTNERSHIP_HEADER + f"{BB},{MENUISERIE},,parrainage,,,\n")
     out = load_partnerships(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("partenariats.csv", 2, "subtype", "unknown partnership subtype 'parrainage'")
+        Rejection("partenariats.csv", 2, "subtype", "sous-type de partenariat inconnu : 'parrainage'")
     ]
 
 
@@ -481,7 +489,7 @@ def test_partnership_form_not_matching_subtype_is_rejected(tmp_path: Path, known
             "partenariats.csv",
             2,
             "form",
-            "cotraitance belongs to the form cooperation_economique, not mecenat",
+            "cotraitance relève de la forme cooperation_economique, pas de mecenat",
         )
     ]
 
@@ -494,7 +502,7 @@ def test_partnership_ending_before_it_starts_is_rejected(tmp_path: Path, known: 
     )
     out = load_partnerships(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("partenariats.csv", 2, "end", "ends (2021-05-01) before it starts (2022-05-01)")
+        Rejection("partenariats.csv", 2, "end", "finit (2021-05-01) avant de commencer (2022-05-01)")
     ]
 
 
@@ -506,7 +514,7 @@ def test_partnership_invalid_siret_is_rejected_with_its_line(tmp_path: Path, kno
     )
     out = load_partnerships(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("partenariats.csv", 3, "to", "not a SIRET (14 digits) nor an id (org:…): '123'")
+        Rejection("partenariats.csv", 3, "to", "ni un SIRET (14 chiffres) ni un identifiant (org:…) : '123'")
     ]
     assert len(out.batch.edges) == 1
 
@@ -515,7 +523,9 @@ def test_partnership_to_unknown_organisation_is_left_out(tmp_path: Path, known: 
     path = write(tmp_path, "partenariats.csv", PARTNERSHIP_HEADER + f"{BB},org:veolia,,pmsmp,,,\n")
     out = load_partnerships(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("partenariats.csv", 2, "to", "unknown organisation: the graph holds no org:veolia")
+        Rejection(
+            "partenariats.csv", 2, "to", "organisation inconnue : le graphe ne contient aucun org:veolia"
+        )
     ]
     assert out.batch.edges == ()
 
@@ -524,13 +534,13 @@ def test_partnership_with_itself_is_rejected(tmp_path: Path, known: KnownNodes) 
     path = write(tmp_path, "partenariats.csv", PARTNERSHIP_HEADER + f"{BB},{BOUTIQUE_BOULOT},,pmsmp,,,\n")
     out = load_partnerships(path, provenance=OWN, known=known)
     assert out.rejected == [
-        Rejection("partenariats.csv", 2, "to", "an organisation cannot be its own partner")
+        Rejection("partenariats.csv", 2, "to", "une organisation ne peut pas être sa propre partenaire")
     ]
 
 
 def test_partnership_missing_column_is_a_loader_error(tmp_path: Path, known: KnownNodes) -> None:
     path = write(tmp_path, "partenariats.csv", "from,to,type\n")
-    with pytest.raises(LoaderError, match="missing columns: form, subtype, start, end, source"):
+    with pytest.raises(LoaderError, match="colonnes manquantes : form, subtype, start, end, source"):
         load_partnerships(path, provenance=OWN, known=known)
 
 

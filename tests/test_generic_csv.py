@@ -108,8 +108,8 @@ def test_invalid_siret_is_rejected_with_line_and_column(communes: CommuneIndex, 
         path, mapping="name=Raison sociale,siret=SIRET,commune=Ville", provenance=LIST, communes=communes
     )
     assert out.rejected == [
-        Rejection("liste.csv", 3, "SIRET", "invalid SIRET '51234567800018': fails the Luhn check"),
-        Rejection("liste.csv", 4, "SIRET", "invalid SIRET '1234': is not 14 digits"),
+        Rejection("liste.csv", 3, "SIRET", "SIRET invalide '51234567800018' : clé de Luhn fausse"),
+        Rejection("liste.csv", 4, "SIRET", "SIRET invalide '1234' : pas 14 chiffres"),
     ]
     assert [n.id for n in out.batch.nodes if n.id.startswith("org:")] == ["org:51234567800019"]
 
@@ -117,19 +117,19 @@ def test_invalid_siret_is_rejected_with_line_and_column(communes: CommuneIndex, 
 def test_unknown_kind_is_rejected(communes: CommuneIndex, tmp_path: Path) -> None:
     path = write(tmp_path, "nom;type\nLa Forge;Coopérative\n")
     out = load_organisations(path, mapping="name=nom,kind=type", provenance=LIST, communes=communes)
-    assert out.rejected == [Rejection("liste.csv", 2, "type", "unknown kind 'Coopérative'")]
+    assert out.rejected == [Rejection("liste.csv", 2, "type", "type inconnu : 'Coopérative'")]
 
 
 def test_row_without_a_name_is_rejected(communes: CommuneIndex, tmp_path: Path) -> None:
     path = write(tmp_path, "nom;siret\n;51234567800019\n")
     out = load_organisations(path, mapping="name=nom,siret=siret", provenance=LIST, communes=communes)
-    assert out.rejected == [Rejection("liste.csv", 2, "nom", "empty: an organisation needs a name")]
+    assert out.rejected == [Rejection("liste.csv", 2, "nom", "vide : une organisation a besoin d'un nom")]
 
 
 def test_duplicate_siret_is_rejected(communes: CommuneIndex, tmp_path: Path) -> None:
     path = write(tmp_path, "nom;siret\nA;51234567800019\nB;512 345 678 00019\n")
     out = load_organisations(path, mapping="name=nom,siret=siret", provenance=LIST, communes=communes)
-    assert out.rejected == [Rejection("liste.csv", 3, "siret", "duplicate of line 2 (org:51234567800019)")]
+    assert out.rejected == [Rejection("liste.csv", 3, "siret", "doublon de la ligne 2 (org:51234567800019)")]
 
 
 def test_unresolved_commune_loads_without_location(communes: CommuneIndex, tmp_path: Path) -> None:
@@ -139,7 +139,9 @@ def test_unresolved_commune_loads_without_location(communes: CommuneIndex, tmp_p
     )
     assert out.rejected == []
     assert out.unresolved == [
-        Rejection("liste.csv", 2, "ville", "no commune found for 10000, Atlantide: loaded without it")
+        Rejection(
+            "liste.csv", 2, "ville", "aucune commune trouvée pour 10000, Atlantide : chargée sans commune"
+        )
     ]
     assert [n.id for n in out.batch.nodes] == ["org:atelier"]
     assert list(out.batch.edges) == []
@@ -155,7 +157,7 @@ def test_default_kind_applies_without_a_kind_column(communes: CommuneIndex, tmp_
 
 def test_wrong_encoding_is_a_loader_error(communes: CommuneIndex, tmp_path: Path) -> None:
     path = write(tmp_path, "Raison sociale;Ville\nBoulangerie Hébert;Troyes\n", encoding="latin-1")
-    with pytest.raises(LoaderError, match=r"liste.csv:2: not UTF-8 \(byte 0xe9"):
+    with pytest.raises(LoaderError, match=r"liste.csv:2: pas en UTF-8 \(octet 0xe9"):
         load_organisations(
             path, mapping="name=Raison sociale,commune=Ville", provenance=LIST, communes=communes
         )
@@ -163,7 +165,7 @@ def test_wrong_encoding_is_a_loader_error(communes: CommuneIndex, tmp_path: Path
 
 def test_mapped_column_missing_is_a_loader_error(communes: CommuneIndex, tmp_path: Path) -> None:
     path = write(tmp_path, "Raison sociale;Ville\nA;Troyes\n")
-    with pytest.raises(LoaderError, match="missing column: SIRET"):
+    with pytest.raises(LoaderError, match="colonne manquante : SIRET"):
         load_organisations(
             path, mapping="name=Raison sociale,siret=SIRET", provenance=LIST, communes=communes
         )
@@ -171,5 +173,5 @@ def test_mapped_column_missing_is_a_loader_error(communes: CommuneIndex, tmp_pat
 
 def test_unknown_field_in_the_mapping_is_a_loader_error(communes: CommuneIndex, tmp_path: Path) -> None:
     path = write(tmp_path, "nom\nA\n")
-    with pytest.raises(LoaderError, match="unknown field"):
+    with pytest.raises(LoaderError, match="champ\\(s\\) inconnu\\(s\\)"):
         load_organisations(path, mapping="nom=nom", provenance=LIST, communes=communes)

@@ -25,7 +25,7 @@ def test_a_missing_comma_is_reported_at_its_line_and_column(tmp_path: Path) -> N
     path.write_text('[{"a":1} {"b":2}]', encoding="utf-8")
     with pytest.raises(LoaderError) as error:
         read_json_array(path)
-    assert str(error.value) == f"{path}:1:10: not JSON: expected ',' or ']' in the array"
+    assert str(error.value) == f"{path}:1:10: pas du JSON : « , » ou « ] » attendu dans le tableau"
 
 
 def test_the_marches_array_of_a_decp_object_gives_each_contract_with_its_line() -> None:
@@ -33,4 +33,4 @@ def test_the_marches_array_of_a_decp_object_gives_each_contract_with_its_line() 
     assert _marches(text, "decp.json") == [(3, {"id": 1}), (4, {"id": 2})]
     with pytest.raises(LoaderError) as error:
         _marches('{"marches": [{"id": 1}\n 2]}', "decp.json")
-    assert str(error.value) == "decp.json:2: not JSON: expected ',' or ']' in marches"
+    assert str(error.value) == "decp.json:2: pas du JSON : « , » ou « ] » attendu dans le tableau « marches »"

@@ -50,7 +50,8 @@ def test_bad_byte_in_the_sirene_file_of_load_reel_leaves_the_store_as_it_was(tmp
     assert result.exit_code == 1
     last = result.output.splitlines()[-1]
     assert last == (
-        f"erreur : {sirene}:{line}: not UTF-8 (byte 0xff); re-encode the file in UTF-8 ; rien n'a été écrit"
+        f"erreur : {sirene}:{line}: pas en UTF-8 (octet 0xff) ; réencoder le fichier en UTF-8 ; "
+        "rien n'a été écrit"
     )
     # the summary of what was read before the bad file
     assert any(
@@ -118,7 +119,7 @@ def test_bad_toml_given_to_load_guide(tmp_path: Path) -> None:
     guide.write_text("[source\ntitle = 1\n", encoding="utf-8")
     line = one_error_line(["load", "guide", str(guide), "--store", str(tmp_path / "store")])
     assert line == (
-        f"erreur : {guide}: not valid TOML: Expected ']' at the end of a table declaration "
+        f"erreur : {guide}: TOML invalide : Expected ']' at the end of a table declaration "
         "(at line 1, column 8) ; rien n'a été écrit"
     )
 
@@ -151,8 +152,8 @@ def test_binary_file_is_one_short_line(tmp_path: Path) -> None:
     binary.write_bytes(b"club,departement,siret,role,since\n" + bytes(range(256)) * 40)
     line = one_error_line(["load", "clubs", str(binary), "--store", str(tmp_path / "store")])
     assert (
-        line
-        == f"erreur : {binary}:3: not UTF-8 (byte 0x80); re-encode the file in UTF-8 ; rien n'a été écrit"
+        line == f"erreur : {binary}:3: pas en UTF-8 (octet 0x80) ; réencoder le fichier en UTF-8 ; "
+        "rien n'a été écrit"
     )
 
 
@@ -190,8 +191,8 @@ def test_unclosed_quote_is_reported_on_the_line_it_opens(tmp_path: Path) -> None
     result = runner.invoke(app, ["load", "clubs", str(clubs), "--store", str(aube_store(tmp_path))])
     assert result.exit_code == 0, result.output
     assert (
-        "clubs.csv:3: (ligne): a quote opened on this line is never closed: the rest of the file was read "
-        "as one value"
+        "clubs.csv:3: (ligne): un guillemet ouvert sur cette ligne n'est jamais fermé : la suite du fichier "
+        "a été lue comme une seule valeur"
     ) in result.output.splitlines()
     assert AUBE.source  # the fixture store held the members the first row names
 

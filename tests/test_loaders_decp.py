@@ -124,7 +124,7 @@ def test_a_contract_published_by_two_archives_is_one_node_written_by_both(
         n.id for n in info.batch.nodes if n.kind is CodeKind.MARCHE_PUBLIC
     }
     assert len(shared) == 176
-    noted = [r for r in info.unresolved if r.field == "id" and "both sources kept" in r.reason]
+    noted = [r for r in info.unresolved if r.field == "id" and "les deux sources gardées" in r.reason]
     assert len(noted) == len(shared)
 
 
@@ -218,13 +218,13 @@ def test_every_row_set_aside_is_reported_with_its_reason(outputs: list[LoaderOut
     assert all(
         r.file.endswith(".json") and r.line > 0 and r.field and r.reason for r in rejected + unresolved
     )
-    no_id = [r for r in rejected if r.field == "id" and r.reason.startswith("no contract id")]
+    no_id = [r for r in rejected if r.field == "id" and r.reason.startswith("aucun id de marché")]
     assert len(no_id) == 7
-    duplicates = [r for r in rejected if r.reason.startswith("duplicate of line")]
+    duplicates = [r for r in rejected if r.reason.startswith("doublon de la ligne")]
     assert len(duplicates) == 308
-    zero = [r for r in unresolved if r.field == "montant" and r.reason.startswith("amount of 0")]
+    zero = [r for r in unresolved if r.field == "montant" and r.reason.startswith("montant de 0")]
     assert len(zero) == 78  # montant (contracts) or valeurGlobale (concessions) of 0
-    luhn = [r for r in unresolved if "fails the Luhn check" in r.reason]
+    luhn = [r for r in unresolved if "clé de Luhn fausse" in r.reason]
     assert len(luhn) == 137
     no_holder = [r for r in unresolved if r.field == "titulaires"]
     assert len(no_holder) == 49  # none published, or every holder set aside (no usable identifier)

@@ -141,7 +141,8 @@ def test_centroids_of_former_communes_are_rejected(centroids: LoaderOutput, inde
     assert len(centroids.batch.nodes) == 35002
     assert len(centroids.rejected) == 92
     assert str(centroids.rejected[0]) == (
-        "communes_centroides.csv:19: code_insee: 27058 is a former commune, now part of commune:27676"
+        "communes_centroides.csv:19: code_insee: 27058 est une ancienne commune, "
+        "aujourd'hui dans commune:27676"
     )
     without = sorted(set(index.places) - {n.id.split(":")[1] for n in centroids.batch.nodes})
     assert len(without) == 12  # new communes of 2025-26
@@ -189,7 +190,7 @@ def test_place_names_are_normalised() -> None:
 def test_regions_file_that_is_not_a_list_stops(tmp_path: Path) -> None:
     regions = tmp_path / "regions.json"
     regions.write_text(json.dumps({"code": "44"}), encoding="utf-8")
-    with pytest.raises(LoaderError, match="expected a JSON array of objects, found a dict"):
+    with pytest.raises(LoaderError, match="un tableau JSON d'objets est attendu, trouvé : un objet"):
         cog_output(GEO / "communes.json", GEO / "epci.json", GEO / "departements.json", regions)
 
 
@@ -206,7 +207,7 @@ def test_region_row_without_name_is_rejected_with_its_line(tmp_path: Path) -> No
     epci.write_text("[]", encoding="utf-8")
     out = cog_output(communes, epci, departements, regions)
     assert [str(r) for r in out.rejected] == [
-        "regions.json:2: nom: missing or empty",
-        "departements.json:2: region: unknown région '44'",
+        "regions.json:2: nom: absent ou vide",
+        "departements.json:2: region: région inconnue : '44'",
     ]
     assert list(out.batch.nodes) == []

@@ -130,8 +130,9 @@ def test_siae_jobs(structure_ids: set[str]) -> None:
     assert out.rejected == []
     assert Counter(r.field for r in out.unresolved) == {"siret": 12, "code_rome": 2}
     assert [str(r) for r in out.unresolved if r.field == "code_rome"] == [
-        "siae-metiers-rome-2019.csv:87: code_rome: H2929 is not a ROME 4 code: relation left out",
-        "siae-metiers-rome-2019.csv:129: code_rome: K2205 is not a ROME 4 code: relation left out",
+        "siae-metiers-rome-2019.csv:87: code_rome: H2929 n'est pas un code ROME 4 : relation laissée de côté",
+        "siae-metiers-rome-2019.csv:129: code_rome: K2205 n'est pas un code ROME 4 : "
+        "relation laissée de côté",
     ]
     two = [e for e in out.batch.edges if e.source == "org:38238754600023-aci" and e.target == "rome:K2303"]
     assert len(two) == 2 and len({e.key for e in two}) == 2
@@ -140,7 +141,7 @@ def test_siae_jobs(structure_ids: set[str]) -> None:
 
 
 def test_siae_jobs_need_rome_codes(tmp_path: Path) -> None:
-    with pytest.raises(LoaderError, match="load the ROME nomenclature first"):
+    with pytest.raises(LoaderError, match="charger d'abord la nomenclature ROME"):
         siae_jobs_output(SIAE_JOBS, org_ids=set(), rome={})
 
 
@@ -157,8 +158,8 @@ def test_siae_job_rows_with_unknown_kind_or_repeated_are_rejected(tmp_path: Path
         path, org_ids={"org:34267885100045-aci"}, rome={"A1203": "Entretien des espaces verts"}
     )
     assert [str(r) for r in out.rejected] == [
-        "jobs.csv:3: type: unknown structure kind 'XYZ'",
-        "jobs.csv:4: appellation: duplicate of line 2",
+        "jobs.csv:3: type: type de structure inconnu : 'XYZ'",
+        "jobs.csv:4: appellation: doublon de la ligne 2",
     ]
     assert [(e.source, e.target, e.key, dict(e.attrs)) for e in out.batch.edges] == [
         ("org:34267885100045-aci", "rome:A1203", "jardinier", {"appellation": "Jardinier"})
@@ -171,5 +172,5 @@ def test_naf_file_with_a_malformed_code_rejects_that_row(tmp_path: Path) -> None
         '[\n{"id": "56", "label": "Restauration"},\n{"id": "5621", "label": "?"}\n]', encoding="utf-8"
     )
     out = naf_output(path)
-    assert [str(r) for r in out.rejected] == ["naf.json:3: id: not a NAF rév. 2 code: '5621'"]
+    assert [str(r) for r in out.rejected] == ["naf.json:3: id: pas un code NAF rév. 2 : '5621'"]
     assert [(e.source, e.target) for e in out.batch.edges] == [("naf:56", "naf:I")]

@@ -34,7 +34,7 @@ def structures_output() -> LoaderOutput:
     return LoaderOutput(
         batch,
         rows_in=3,
-        rejected=[Rejection("s.json", 40, "siret", "34267885100046 fails the Luhn check")],
+        rejected=[Rejection("s.json", 40, "siret", "34267885100046 : clé de Luhn fausse")],
         unresolved=[Rejection("s.json", 27, "code_insee", "missing; resolved by nearest centroid (0.3 km)")],
     )
 
@@ -108,7 +108,7 @@ def test_issue_lines_on_the_console() -> None:
     print_issues(issues([report_of(o, file="f") for o in (structures_output(), sirene_output())]), stream=out)
     assert out.getvalue().splitlines() == [
         "rejetées (1) :",
-        "s.json:40: siret: 34267885100046 fails the Luhn check",
+        "s.json:40: siret: 34267885100046 : clé de Luhn fausse",
         "non résolues (1) :",
         "s.json:27: code_insee: missing; resolved by nearest centroid (0.3 km)",
     ]
@@ -119,7 +119,7 @@ def test_issue_file_in_csv(tmp_path: Path) -> None:
     assert write_issues(path, issues([report_of(structures_output(), file="s.json")])) == 2
     assert path.read_text("utf-8").splitlines() == [
         "loader,status,file,line,field,reason",
-        "emplois-de-linclusion,rejected,s.json,40,siret,34267885100046 fails the Luhn check",
+        "emplois-de-linclusion,rejected,s.json,40,siret,34267885100046 : clé de Luhn fausse",
         "emplois-de-linclusion,unresolved,s.json,27,code_insee,"
         "missing; resolved by nearest centroid (0.3 km)",
     ]

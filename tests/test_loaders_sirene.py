@@ -99,10 +99,10 @@ def test_both_conventions_of_one_siret_get_its_sector(store: OxigraphStore) -> N
 
 def test_mirror_rejections_and_unresolved(sirene: LoaderOutput) -> None:
     assert len(sirene.rejected) == 12
-    assert str(sirene.rejected[0]) == "sirene-etablissements-siae.csv:3814: siret: duplicate of line 2336"
+    assert str(sirene.rejected[0]) == "sirene-etablissements-siae.csv:3814: siret: doublon de la ligne 2336"
     assert Counter(r.reason for r in sirene.unresolved) == {
-        "empty: no IN_SECTOR": 60,
-        "72.47Z is not a NAF rév. 2 sous-classe: no IN_SECTOR": 1,
+        "vide : pas de IN_SECTOR": 60,
+        "72.47Z n'est pas une sous-classe NAF rév. 2 : pas de IN_SECTOR": 1,
     }
 
 
@@ -198,7 +198,7 @@ def test_unknown_siret_failing_luhn_is_rejected(tmp_path: Path) -> None:
         tmp_path / "s.csv", "807469317,00019,80746931700019,A,43.21A,NAFRev2,X,,,10000,TROYES,10387,"
     )
     out = load(path)
-    assert [str(r) for r in out.rejected] == ["s.csv:2: siret: 80746931700019 fails the Luhn check"]
+    assert [str(r) for r in out.rejected] == ["s.csv:2: siret: 80746931700019 : clé de Luhn fausse"]
     assert list(out.batch.nodes) == []
 
 
@@ -207,7 +207,7 @@ def test_unknown_state_is_rejected(tmp_path: Path) -> None:
         tmp_path / "s.csv", "807469317,00018,80746931700018,X,43.21A,NAFRev2,X,,,10000,TROYES,10387,"
     )
     assert [str(r) for r in load(path).rejected] == [
-        "s.csv:2: etatAdministratifEtablissement: expected A or F, found 'X'"
+        "s.csv:2: etatAdministratifEtablissement: A ou F attendu, trouvé : 'X'"
     ]
 
 
@@ -217,7 +217,8 @@ def test_old_nomenclature_code_is_unresolved(tmp_path: Path) -> None:
     )
     out = load(path)
     assert [str(r) for r in out.unresolved] == [
-        "s.csv:2: activitePrincipaleEtablissement: 74.5B is a NAFRev1 code, not NAF rév. 2: no IN_SECTOR"
+        "s.csv:2: activitePrincipaleEtablissement: 74.5B est un code NAFRev1, pas NAF rév. 2 : "
+        "pas de IN_SECTOR"
     ]
     assert [n.id for n in out.batch.nodes] == ["org:80746931700018", "commune:10387"]
 
@@ -226,8 +227,8 @@ def test_missing_columns_stop_before_anything(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "s.csv", "80746931700018,A", header="siret,etatAdministratifEtablissement")
     with pytest.raises(
         LoaderError,
-        match=r"s\.csv:1: missing columns: activitePrincipaleEtablissement, codeCommuneEtablissement, "
-        r"trancheEffectifsEtablissement \(found: siret, etatAdministratifEtablissement\)",
+        match=r"s\.csv:1: colonnes manquantes : activitePrincipaleEtablissement, codeCommuneEtablissement, "
+        r"trancheEffectifsEtablissement \(trouvé : siret, etatAdministratifEtablissement\)",
     ):
         load(path)
 
@@ -236,7 +237,7 @@ def test_wrong_encoding_stops_before_anything(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     text = HEADER + "\n807469317,00018,80746931700018,A,43.21A,NAFRev2,ÉLEC,,,10000,TROYES,10387,\n"
     path.write_bytes(text.encode("latin-1"))
-    with pytest.raises(LoaderError, match=r"s\.csv:2: not UTF-8 \(byte 0xc9\)"):
+    with pytest.raises(LoaderError, match=r"s\.csv:2: pas en UTF-8 \(octet 0xc9\)"):
         load(path)
 
 
@@ -268,7 +269,7 @@ def test_row_with_a_wrong_number_of_fields_is_rejected_with_its_line(
     )
     out = sirene_output(path, structures={}, naf=naf, communes=communes)
     assert [str(r) for r in out.rejected] == [
-        f"StockEtablissement.csv:3: (ligne): 3 fields where the header has {len(REQUIRED_COLUMNS)}"
+        f"StockEtablissement.csv:3: (ligne): 3 champs, alors que l'en-tête en a {len(REQUIRED_COLUMNS)}"
     ]
     assert out.rows_in == 2
     assert [n.id for n in out.batch.nodes] == ["org:80746931700018"]

@@ -81,19 +81,19 @@ def test_every_structure_is_located(output: LoaderOutput) -> None:
 def test_the_33_missing_insee_codes_are_reported_and_still_load(output: LoaderOutput) -> None:
     missing = [r for r in output.unresolved if r.field == "code_insee"]
     assert len(missing) == 33
-    assert all(r.reason.startswith("missing; resolved ") for r in missing)
-    assert Counter(r.reason.split(" to ")[0] for r in missing) == {
-        "missing; resolved by name in the postal code's département": 27,
-        "missing; resolved by nearest centroid (0.293 km)": 1,
-        "missing; resolved by nearest centroid (0.974 km)": 1,
-        "missing; resolved by nearest centroid (1.817 km)": 1,
-        "missing; resolved by nearest centroid (1.821 km)": 1,
-        "missing; resolved by nearest centroid (1.846 km)": 1,
-        "missing; resolved by nearest centroid (2.363 km)": 1,
+    assert all(r.reason.startswith("absent ; résolu ") for r in missing)
+    assert Counter(r.reason.split(" en commune:")[0] for r in missing) == {
+        "absent ; résolu par nom dans le département du code postal": 27,
+        "absent ; résolu par le centroïde le plus proche (0.293 km)": 1,
+        "absent ; résolu par le centroïde le plus proche (0.974 km)": 1,
+        "absent ; résolu par le centroïde le plus proche (1.817 km)": 1,
+        "absent ; résolu par le centroïde le plus proche (1.821 km)": 1,
+        "absent ; résolu par le centroïde le plus proche (1.846 km)": 1,
+        "absent ; résolu par le centroïde le plus proche (2.363 km)": 1,
     }
     first = missing[0]
     assert (first.file, first.line) == ("structures-emplois-de-linclusion.json", 4011)
-    assert first.reason == "missing; resolved by name in the postal code's département to commune:85191"
+    assert first.reason == "absent ; résolu par nom dans le département du code postal en commune:85191"
 
 
 def test_boutique_boulot_is_in_troyes(store: OxigraphStore) -> None:
@@ -135,8 +135,8 @@ def test_luhn_failures_load_flagged_and_reported(output: LoaderOutput) -> None:
     reported = [r for r in output.unresolved if r.field == "siret"]
     assert len(reported) == 13
     assert str(reported[0]) == (
-        "structures-emplois-de-linclusion.json:50390: siret: 50010961600027 fails the Luhn check: "
-        "loaded as org:50010961600027-etti with siret_valid = false"
+        "structures-emplois-de-linclusion.json:50390: siret: 50010961600027 : clé de Luhn fausse ; "
+        "chargée comme org:50010961600027-etti avec siret_valid = false"
     )
 
 
@@ -194,14 +194,14 @@ def test_bad_siret_is_rejected_with_its_line_when_strict(tmp_path: Path) -> None
     path = write_rows(tmp_path / "s.json", [row(), row(siret="34267885100046")])
     out = structures_output(path, communes=TROYES, strict_siret=True)
     assert [n.id for n in out.batch.nodes if isinstance(n.kind, OrgKind)] == ["org:34267885100045-aci"]
-    assert [str(r) for r in out.rejected] == ["s.json:16: siret: 34267885100046 fails the Luhn check"]
+    assert [str(r) for r in out.rejected] == ["s.json:16: siret: 34267885100046 : clé de Luhn fausse"]
 
 
 def test_unknown_kind_is_rejected(tmp_path: Path) -> None:
     path = write_rows(tmp_path / "s.json", [row(), row(kind="emmaus")])
     out = structures_output(path, communes=TROYES)
     assert [str(r) for r in out.rejected] == [
-        "s.json:16: reseaux_porteurs: no structure kind (emmaus); expected one of "
+        "s.json:16: reseaux_porteurs: aucun type de structure (emmaus) ; un seul parmi "
         "aci, ei, ai, etti, eiti, geiq, ea, eatt, esat"
     ]
 
@@ -211,14 +211,14 @@ def test_reseau_value_outside_the_schema_is_a_schema_failure(tmp_path: Path) -> 
     out = structures_output(path, communes=TROYES)
     assert len(out.rejected) == 1
     assert out.rejected[0].field == "reseaux_porteurs.0"
-    assert out.rejected[0].reason.startswith("schema data·inclusion v1: Input should be ")
+    assert out.rejected[0].reason.startswith("schéma data·inclusion v1 : doit être l'une des valeurs : ")
 
 
 def test_schema_failure_is_rejected_with_field(tmp_path: Path) -> None:
     path = write_rows(tmp_path / "s.json", [row(nom="BB"), row(siret="80746931700018", code_postal="1000")])
     out = structures_output(path, communes=TROYES)
     assert [(r.line, r.field) for r in out.rejected] == [(2, "nom"), (16, "code_postal")]
-    assert out.rejected[0].reason == "schema data·inclusion v1: String should have at least 3 characters"
+    assert out.rejected[0].reason == "schéma data·inclusion v1 : au moins 3 caractère(s) attendu(s)"
     assert list(out.batch.nodes) == []
 
 
@@ -226,7 +226,7 @@ def test_missing_siret_is_rejected(tmp_path: Path) -> None:
     path = write_rows(tmp_path / "s.json", [row(siret=None)])
     out = structures_output(path, communes=TROYES)
     assert [str(r) for r in out.rejected] == [
-        "s.json:2: siret: missing: a conventioned structure is identified by its SIRET"
+        "s.json:2: siret: absent : une structure conventionnée est identifiée par son SIRET"
     ]
 
 
@@ -234,34 +234,38 @@ def test_second_row_of_one_convention_is_rejected_as_duplicate(tmp_path: Path) -
     path = write_rows(tmp_path / "s.json", [row(), row()])
     out = structures_output(path, communes=TROYES)
     assert [str(r) for r in out.rejected] == [
-        "s.json:16: siret: duplicate of line 2 (org:34267885100045-aci)"
+        "s.json:16: siret: doublon de la ligne 2 (org:34267885100045-aci)"
     ]
 
 
 def test_row_that_is_not_an_object_is_rejected(tmp_path: Path) -> None:
     path = write_rows(tmp_path / "s.json", [row(), "oops"])
     out = structures_output(path, communes=TROYES)
-    assert [str(r) for r in out.rejected] == ["s.json:16: -: expected an object, found str"]
+    assert [str(r) for r in out.rejected] == ["s.json:16: -: un objet est attendu, trouvé : une chaîne"]
 
 
 def test_file_that_is_not_json_stops_before_anything(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_text('[\n {"nom": "Boutique Boulot",}\n]\n', encoding="utf-8")
-    with pytest.raises(LoaderError, match=r"s\.json:2:28: not JSON: Expecting property name"):
+    with pytest.raises(
+        LoaderError, match=r"s\.json:2:28: pas du JSON : nom de propriété entre guillemets doubles attendu"
+    ):
         structures_output(path, communes=TROYES)
 
 
 def test_file_that_is_not_a_list_stops(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_text(json.dumps(row()), encoding="utf-8")
-    with pytest.raises(LoaderError, match=r"s\.json:1:1: expected a JSON array of objects, found a dict"):
+    with pytest.raises(
+        LoaderError, match=r"s\.json:1:1: un tableau JSON d\'objets est attendu, trouvé : un objet"
+    ):
         structures_output(path, communes=TROYES)
 
 
 def test_file_in_the_wrong_encoding_stops(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     path.write_bytes(json.dumps([row(nom="Régie de quartier")], ensure_ascii=False).encode("latin-1"))
-    with pytest.raises(LoaderError, match=r"s\.json:1: not UTF-8 \(byte 0xe9 at offset \d+\)"):
+    with pytest.raises(LoaderError, match=r"s\.json:1: pas en UTF-8 \(octet 0xe9 à la position \d+\)"):
         structures_output(path, communes=TROYES)
 
 
@@ -282,7 +286,7 @@ def test_row_resolved_by_postal_code_and_name(tmp_path: Path) -> None:
     located = [e for e in out.batch.edges if e.rel is RelKind.LOCATED_IN]
     assert [(e.target, dict(e.attrs)) for e in located] == [("commune:10323", {"method": "postal-code+name"})]
     assert [str(r) for r in out.unresolved] == [
-        "s.json:2: code_insee: missing; resolved by postal code and name to commune:10323"
+        "s.json:2: code_insee: absent ; résolu par code postal et nom en commune:10323"
     ]
 
 
@@ -294,8 +298,8 @@ def test_row_with_no_commune_found_loads_without_location(tmp_path: Path) -> Non
     assert [n.id for n in out.batch.nodes] == ["org:34267885100045-aci"]
     assert list(out.batch.edges) == []
     assert [str(r) for r in out.unresolved] == [
-        "s.json:2: code_insee: 99999 is not a current commune; no commune found by postal code, name or "
-        "coordinates: loaded without LOCATED_IN"
+        "s.json:2: code_insee: 99999 n'est pas une commune actuelle ; aucune commune trouvée "
+        "par code postal, nom ou coordonnées : chargée sans LOCATED_IN"
     ]
 
 

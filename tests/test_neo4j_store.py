@@ -138,6 +138,8 @@ def test_datasets_are_nodes_with_date_flag_and_title(neo4j_store: Neo4jStore) ->
                 "date": rows[0]["d"]["date"],
                 "synthetic": True,
                 "title": "Petit territoire de test",
+                # the relation types it wrote: the write path looks up only types others wrote
+                "rels": ["LOCATED_IN", "MEMBER_OF", "PARTNER_OF", "PART_OF"],
             }
         }
     ]
@@ -318,3 +320,62 @@ def test_load_stopped_after_some_batches_then_run_again_ends_as_a_clean_load(
     )
     neo4j_store.upsert(batch)
     assert neo4j_store.subgraph() == clean
+
+
+# -- the write path looks relations up only where one may exist (issue 12) --------------------------
+
+
+def test_relations_written_again_without_their_nodes_are_found_not_doubled(neo4j_store: Neo4jStore) -> None:
+    # the dataset's own relations, leaving nodes outside the batch: looked up, not created again
+    neo4j_store.upsert(replace(aube_batch(), edges=()))
+    edges_only = replace(aube_batch(), nodes=())
+    neo4j_store.upsert(edges_only)
+    neo4j_store.upsert(edges_only)
+    assert cypher(neo4j_store, "MATCH ()-[r]->() RETURN count(r) AS n") == [{"n": 16}]
+    in_parts = neo4j_store.subgraph()
+    neo4j_store.clear()
+    neo4j_store.upsert(aube_batch())
+    assert in_parts == neo4j_store.subgraph()
+
+
+def test_a_dataset_whose_relation_types_are_not_recorded_may_have_written_any(
+    neo4j_store: Neo4jStore,
+) -> None:
+    neo4j_store.upsert(aube_batch())
+    # a database written before the types were recorded: its Dataset nodes lack `rels`
+    cypher(neo4j_store, "MATCH (d:Dataset) REMOVE d.rels")
+    annuaire = Provenance("annuaire-club-10", date(2024, 6, 1))
+    neo4j_store.upsert(
+        Batch(annuaire, [], [Edge("org:menuiserie", RelKind.MEMBER_OF, "org:club-10", {"role": "membre"})])
+    )
+    rows = cypher(
+        neo4j_store,
+        "MATCH (:Node {id: 'org:menuiserie'})-[r:MEMBER_OF]->(:Node {id: 'org:club-10'}) "
+        "RETURN r.sources AS s",
+    )
+    assert rows == [{"s": ["annuaire-club-10", "fixture-aube"]}]
+    assert cypher(neo4j_store, "MATCH (d:Dataset) RETURN d.source AS d, d.rels AS rels ORDER BY d") == [
+        {"d": "annuaire-club-10", "rels": ["MEMBER_OF"]},
+        {"d": "fixture-aube", "rels": None},  # still unknown: its old relations may be of any type
+    ]
+
+
+def test_a_new_relation_to_a_missing_node_is_refused_without_a_look_up(neo4j_store: Neo4jStore) -> None:
+    # a new dataset, a relation type nobody wrote: no look-up, the CREATE's count tells
+    neo4j_store.upsert(replace(aube_batch(), edges=()))
+    batch = Batch(
+        Provenance("annuaire-club-10", date(2024, 6, 1)),
+        [],
+        [
+            Edge("org:menuiserie", RelKind.SUPPORTED_BY, "org:isolee"),
+            Edge("org:transports", RelKind.SUPPORTED_BY, "org:absente"),
+        ],
+    )
+    with pytest.raises(StoreError) as refused:
+        neo4j_store.upsert(batch)
+    assert str(refused.value) == (
+        "annuaire-club-10: relation SUPPORTED_BY org:transports → org:absente names org:absente, "
+        "which is neither in the batch nor in the store"
+    )
+    assert cypher(neo4j_store, "MATCH ()-[r]->() RETURN count(r) AS n") == [{"n": 0}]  # rolled back
+    assert [p.source for p in neo4j_store.datasets()] == ["fixture-aube"]

@@ -66,14 +66,14 @@ def test_chunks_of_any_size_write_the_same_store() -> None:
 def test_a_failing_bulk_load_leaves_the_store_empty(tmp_path: Path) -> None:
     bad = Batch(ODD, [Node("org:a b", OrgKind.EI, "Espace dans l'identifiant")])
     with OxigraphStore(tmp_path / "s") as store:
-        with pytest.raises(ValueError, match="org:a b: not a valid IRI"):
+        with pytest.raises(ValueError, match="org:a b : IRI invalide"):
             # one chunk a node: the first batch is in the database when the second fails
             store.bulk_load([aube_batch(), bad], chunk_bytes=1)
         assert every_quad(store) == set()
         assert not (tmp_path / "s" / "maillage-bulk-load").exists()
         assert store.bulk_load([aube_batch()]) == 86  # and it can be loaded again
     in_memory = OxigraphStore()
-    with pytest.raises(ValueError, match="not a valid IRI"):
+    with pytest.raises(ValueError, match="IRI invalide"):
         in_memory.bulk_load([aube_batch(), bad], chunk_bytes=1)
     assert every_quad(in_memory) == set()
 
@@ -112,5 +112,5 @@ def test_a_store_killed_during_a_bulk_load_reopens_empty(tmp_path: Path) -> None
 def test_bulk_load_refuses_a_store_that_holds_a_dataset() -> None:
     store = OxigraphStore()
     store.upsert(replace(aube_batch(), edges=()))
-    with pytest.raises(StoreError, match="empty store"):
+    with pytest.raises(StoreError, match="magasin vide"):
         store.bulk_load([odd_batch()])

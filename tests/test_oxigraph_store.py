@@ -39,5 +39,5 @@ def test_bulk_load_writes_everything_and_refuses_a_loaded_store() -> None:
     store = OxigraphStore()
     assert store.bulk_load([aube_batch()]) == 86  # one direct triple written twice
     assert len(store.subgraph().edges) == 16
-    with pytest.raises(StoreError, match="empty store"):
+    with pytest.raises(StoreError, match="magasin vide"):
         store.bulk_load([aube_batch()])

@@ -79,8 +79,8 @@ def test_a_malformed_siret_is_named_with_its_node_and_constraint(oxigraph_store:
     assert violation.shape == MLGSH + "Organisation-siret"
     assert violation.value == "8074693170"
     assert violation.message == (
-        "org:bad mlg:siret: a SIRET is 14 digits "
-        '(value "8074693170"; sh:PatternConstraintComponent in mlgsh:Organisation-siret)'
+        "org:bad mlg:siret: un SIRET a 14 chiffres "
+        '(valeur "8074693170" ; sh:PatternConstraintComponent dans mlgsh:Organisation-siret)'
     )
 
 
@@ -104,7 +104,7 @@ def test_membership_of_a_company_is_refused(oxigraph_store: OxigraphStore) -> No
     assert violation.constraint == SH + "ClassConstraintComponent"
     assert violation.shape == MLGSH + "MemberOf-value"
     assert violation.value == iri("org:transports")
-    assert violation.message.startswith("org:menuiserie mlg:memberOf: mlg:memberOf points to a collective")
+    assert violation.message.startswith("org:menuiserie mlg:memberOf: mlg:memberOf pointe vers un collectif")
 
 
 def test_a_qualified_membership_of_a_company_breaks_both_forms(oxigraph_store: OxigraphStore) -> None:

@@ -47,7 +47,7 @@ def club_members_batch(table: Table, *, provenance: Provenance, known: KnownNode
             dep = _required(row, "departement").upper()
             dep = dep.zfill(2) if dep.isdigit() and len(dep) == 1 else dep
             if not _DEPARTEMENT.fullmatch(dep) or f"departement:{dep}" not in known:
-                raise _RowError("departement", f"unknown département {row['departement']!r}")
+                raise _RowError("departement", f"département inconnu : {row['departement']!r}")
             club = club_id(dep)
             out.same_as_before(line, "club", club, name)
             role = _role(row["role"], "role", _CLUB_ROLES)

@@ -195,7 +195,7 @@ def parse_when(value: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError as e:
-        raise ValueError(f"not a date (YYYY-MM-DD) nor a year: {value!r}") from e
+        raise ValueError(f"ni une date (AAAA-MM-JJ) ni une année : {value!r}") from e
 
 
 def _when(row: Mapping[str, str], column: str) -> date | int | None:
@@ -212,16 +212,16 @@ def _sort_key(when: date | int) -> date:
 def _org_ref(value: str, column: str) -> str:
     """A SIRET (spaces and dots removed) or an `org:` id."""
     if not value:
-        raise _RowError(column, "empty: a SIRET or an id (org:…) is needed")
+        raise _RowError(column, "vide : un SIRET ou un identifiant (org:…) est attendu")
     if value.startswith("org:"):
         if len(value) == 4:
-            raise _RowError(column, f"empty id: {value!r}")
+            raise _RowError(column, f"identifiant vide : {value!r}")
         return value
     digits = re.sub(r"[\s.]", "", value)
     if not digits.isdigit() or len(digits) != 14:
-        raise _RowError(column, f"not a SIRET (14 digits) nor an id (org:…): {value!r}")
+        raise _RowError(column, f"ni un SIRET (14 chiffres) ni un identifiant (org:…) : {value!r}")
     if not is_valid_siret(digits):
-        raise _RowError(column, f"invalid SIRET {value}: the Luhn check fails")
+        raise _RowError(column, f"SIRET invalide {value} : clé de Luhn fausse")
     return digits
 
 
@@ -230,7 +230,7 @@ def _resolve(known: KnownNodes, value: str, column: str, kind: OrgKind | None = 
     found = known.organisations(ref, kind)
     if not found:
         what = ref if ref.startswith("org:") else f"SIRET {ref}"
-        raise _RowError(column, f"unknown organisation: the graph holds no {what}")
+        raise _RowError(column, f"organisation inconnue : le graphe ne contient aucun {what}")
     return found
 
 
@@ -240,25 +240,25 @@ def _kind(value: str, column: str) -> OrgKind | None:
     for kind in OrgKind:
         if value.lower() in (kind.value.lower(), kind.name.lower()):
             return kind
-    raise _RowError(column, f"unknown kind {value!r}; one of {', '.join(k.value for k in OrgKind)}")
+    raise _RowError(column, f"type inconnu {value!r} ; un parmi {', '.join(k.value for k in OrgKind)}")
 
 
 def _role(value: str, column: str, allowed: Iterable[MemberRole]) -> MemberRole:
     allowed = tuple(allowed)
     role = value.lower() or MemberRole.MEMBRE.value
     if role not in {r.value for r in allowed}:
-        raise _RowError(column, f"unknown role {value!r}; one of {', '.join(r.value for r in allowed)}")
+        raise _RowError(column, f"rôle inconnu {value!r} ; un parmi {', '.join(r.value for r in allowed)}")
     return MemberRole(role)
 
 
 def _place(known: KnownNodes, value: str, column: str) -> str:
     """A commune or municipal arrondissement by its INSEE code."""
     if not _INSEE.fullmatch(value):
-        raise _RowError(column, f"not an INSEE commune code: {value!r}")
+        raise _RowError(column, f"pas un code commune INSEE : {value!r}")
     for fam in ("commune", "arrondissement"):
         if f"{fam}:{value}" in known:
             return f"{fam}:{value}"
-    raise _RowError(column, f"unknown commune {value}: not in the graph")
+    raise _RowError(column, f"commune inconnue {value} : absente du graphe")
 
 
 def _bool(value: str, column: str) -> bool:
@@ -266,13 +266,13 @@ def _bool(value: str, column: str) -> bool:
         return True
     if value.lower() in _FALSE:
         return False
-    raise _RowError(column, f"not a boolean (true/false): {value!r}")
+    raise _RowError(column, f"pas un booléen (true/false) : {value!r}")
 
 
 def _required(row: Mapping[str, str], column: str) -> str:
     value = row[column]
     if not value:
-        raise _RowError(column, "empty")
+        raise _RowError(column, "vide")
     return value
 
 
@@ -363,13 +363,13 @@ class _Collector:
         first = self._first.setdefault((owner, column), (line, value))
         if first[1] != value:
             raise _RowError(
-                column, f"{value!r} differs from {first[1]!r} given for {owner} on line {first[0]}"
+                column, f"{value!r} diffère de {first[1]!r}, donné pour {owner} à la ligne {first[0]}"
             )
 
     def new_edges(self, edges: Iterable[Edge], column: str) -> list[Edge]:
         fresh = [e for e in edges if e.ident not in self.edges]
         if not fresh:
-            raise _RowError(column, "duplicate: the same relation is on an earlier line")
+            raise _RowError(column, "doublon : la même relation est sur une ligne précédente")
         return fresh
 
     def reject(self, line: int, error: _RowError) -> None:

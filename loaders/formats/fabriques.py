@@ -50,7 +50,7 @@ def fabriques_batch(table: Table, *, provenance: Provenance, known: KnownNodes) 
             fab = fabrique_id(name)
             region = _required(row, "region").zfill(2)
             if not _REGION.fullmatch(region) or f"region:{region}" not in known:
-                raise _RowError("region", f"unknown région {row['region']!r}")
+                raise _RowError("region", f"région inconnue : {row['region']!r}")
             out.same_as_before(line, "region", fab, region)
             carriers = _resolve(known, row["carrier"], "carrier")
             out.same_as_before(line, "carrier", fab, row["carrier"])
@@ -59,16 +59,16 @@ def fabriques_batch(table: Table, *, provenance: Provenance, known: KnownNodes) 
                 _place(known, row["project_commune"], "project_commune") if row["project_commune"] else ""
             )
             if commune and not project:
-                raise _RowError("project", "empty, but a project commune is given")
+                raise _RowError("project", "vide, alors qu'une commune de projet est donnée")
             pid = project_id(project, row["project_commune"]) if project else ""
             if pid and pid in out.nodes:
-                raise _RowError("project", "duplicate: the same project is on an earlier line")
+                raise _RowError("project", "doublon : le même projet est sur une ligne précédente")
             partners: list[str] = []
             for ref in filter(None, (p.strip() for p in row["partners"].split(PARTNER_SEPARATOR))):
                 try:
                     partners.extend(_resolve(known, ref, "partners"))
                 except _RowError as e:
-                    out.unresolved_at(line, "partners", f"partner left out: {e.reason}")
+                    out.unresolved_at(line, "partners", f"partenaire laissé de côté : {e.reason}")
         except _RowError as e:
             out.reject(line, e)
             continue

@@ -46,22 +46,22 @@ def partnerships_batch(table: Table, *, provenance: Provenance, known: KnownNode
         try:
             subtype_text = _required(row, "subtype").lower()
             if subtype_text not in subtypes:
-                raise _RowError("subtype", f"unknown partnership subtype {row['subtype']!r}")
+                raise _RowError("subtype", f"sous-type de partenariat inconnu : {row['subtype']!r}")
             subtype = PartnershipType(subtype_text)
             form_text = row["form"].lower()
             if form_text and form_text not in forms:
-                raise _RowError("form", f"unknown partnership form {row['form']!r}")
+                raise _RowError("form", f"forme de partenariat inconnue : {row['form']!r}")
             if form_text and form_text != subtype.form.value:
                 raise _RowError(
-                    "form", f"{subtype.value} belongs to the form {subtype.form.value}, not {form_text}"
+                    "form", f"{subtype.value} relève de la forme {subtype.form.value}, pas de {form_text}"
                 )
             start, end = _when(row, "start"), _when(row, "end")
             if start is not None and end is not None and _sort_key(end) < _sort_key(start):
-                raise _RowError("end", f"ends ({row['end']}) before it starts ({row['start']})")
+                raise _RowError("end", f"finit ({row['end']}) avant de commencer ({row['start']})")
             sources = _resolve(known, row["from"], "from")
             targets = _resolve(known, row["to"], "to")
             if set(sources) & set(targets):
-                raise _RowError("to", "an organisation cannot be its own partner")
+                raise _RowError("to", "une organisation ne peut pas être sa propre partenaire")
             attrs: dict[str, PropValue] = {"type": subtype.value, "form": subtype.form.value}
             if start is not None:
                 attrs["since"] = start

@@ -55,6 +55,6 @@ def network_members_batch(table: Table, *, provenance: Provenance, known: KnownN
         if nid not in out.nodes:
             out.node(Node(nid, OrgKind.RESEAU, name))
             if not national:
-                out.unresolved_at(line, "network", f"{name!r} is not one of the national IAE networks")
+                out.unresolved_at(line, "network", f"{name!r} n'est pas l'un des réseaux nationaux de l'IAE")
         out.edges.update((e.ident, e) for e in edges)
     return out.output(provenance)

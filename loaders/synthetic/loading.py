@@ -59,7 +59,7 @@ def synthetic_outputs(out_dir: Path | str, real: RealOutputs, known: KnownNodes)
     out = Path(out_dir)
     manifest = Manifest.read(out)
     if not manifest.synthetic:
-        raise LoaderError(f"{out / 'manifest.json'}: not a synthetic generation")
+        raise LoaderError(f"{out / 'manifest.json'}: pas une génération synthétique")
     structures = siret_index(n for o in real.structures for n in o.batch.nodes)
     steps: dict[str, Callable[[Path, Provenance], LoaderOutput]] = {
         "sirene-etablissements.csv": lambda path, prov: _with_provenance(

@@ -95,7 +95,7 @@ def plan(preset: Preset, reference: Reference) -> Plan:
     scope = tuple(d for d in preset.departements if d in population)
     missing = sorted(set(preset.departements) - set(scope))
     if missing:
-        raise ValueError(f"unknown département(s): {', '.join(missing)}")
+        raise ValueError(f"département(s) inconnu(s) : {', '.join(missing)}")
     share = sum(population[d] for d in scope) / france
     members = {d: max(1, round(preset.club_members * population[d] / france)) for d in scope}
     n_ptce = max(1, round(preset.ptce * share))
