@@ -175,7 +175,8 @@ def _literal_of(owner: str, name: str, value: PropValue) -> str:
     try:
         return literal(value)
     except TypeError as e:
-        raise ValueError(f"{owner} : la propriété {name!r} a une valeur non prise en charge : {value!r}") from e
+        message = f"{owner} : la propriété {name!r} a une valeur non prise en charge : {value!r}"
+        raise ValueError(message) from e
 
 
 def dataset_lines(provenance: Provenance, graph: str) -> list[str]:
