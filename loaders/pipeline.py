@@ -13,9 +13,11 @@ outputs and the same reports.
 cannot be read, a file whose rejected rows pass the error ceiling
 (`graph.settings`: `max_rejected`, `max_rejected_share`), or a relation naming a
 node that neither the load nor the store holds stops the load with `LoadAborted`
-and the store is left as it was. Each output is then written as an update of its
-dataset (`loaders.update.plan_update`): what a newer list no longer holds is
-end-dated, changed values keep their former value, withdrawn relations go.
+and the store is left as it was. Into an empty embedded store, the outputs are
+then written by the bulk loader, whole or not at all; otherwise each output is
+written as an update of its dataset (`loaders.update.plan_update`): what a newer
+list no longer holds is end-dated, changed values keep their former value,
+withdrawn relations go.
 
 What each source means:
 
@@ -390,8 +392,9 @@ def load_fresh(
     store: OxigraphStore, requests: Sequence[LoadRequest], *, frame: RealOutputs | None = None
 ) -> list[LoadReport]:
     """Load requests, in order, into an EMPTY embedded store with pyoxigraph's bulk
-    loader: the same outputs and reports as `load`, much faster, but not atomic (for
-    first loads: the demo, benchmarks)."""
+    loader, whole or not at all (`OxigraphStore.bulk_load`): the same outputs and
+    reports as `load`, streamed (each output parsed when the previous one is written),
+    without `load`'s checks before writing (for first loads: the demo, benchmarks)."""
     known = KnownNodes()
     held: set[str] = set()
     reports: list[LoadReport] = []
