@@ -55,21 +55,33 @@ _RELATION_PREDICATES = {f"<{PREFIXES['mlg']}{rel.predicate}>" for rel in RelKind
 
 class OxigraphStore:
     """The whole graph as RDF quads in a pyoxigraph store (on disk, or in memory
-    when `path` is None)."""
+    when `path` is None). `read_only`: an existing store opened for reading only, by
+    as many processes as wish (each write is refused); no process may write it then."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         try:
-            if path is not None:
-                Path(path).mkdir(parents=True, exist_ok=True)
-            self._store = Store(str(path)) if path is not None else Store()
-            if path is not None and (Path(path) / _BULK_MARKER).exists():
-                # a bulk load into this store, empty before, was interrupted: empty again
-                del self._store
-                gc.collect()
-                self._store = _reopened_empty(Path(path))
+            if read_only:
+                if path is None:
+                    raise StoreError("un magasin en lecture seule a besoin d'un chemin")
+                if (Path(path) / _BULK_MARKER).exists():
+                    raise StoreError(
+                        f"magasin {path} : un chargement en masse y a été interrompu ; l'ouvrir en écriture "
+                        "le vide (il l'était avant ce chargement)"
+                    )
+                self._store = Store.read_only(str(path))
+            else:
+                if path is not None:
+                    Path(path).mkdir(parents=True, exist_ok=True)
+                self._store = Store(str(path)) if path is not None else Store()
+                if path is not None and (Path(path) / _BULK_MARKER).exists():
+                    # a bulk load into this store, empty before, was interrupted: empty again
+                    del self._store
+                    gc.collect()
+                    self._store = _reopened_empty(Path(path))
         except OSError as e:
             raise StoreError(f"impossible d'ouvrir le magasin embarqué {path} : {e}") from e
         self.path = Path(path) if path is not None else None
+        self.read_only = read_only
         self._state = _read_state(self.path)
 
     # -- writing ---------------------------------------------------------------
@@ -80,6 +92,7 @@ class OxigraphStore:
         Values a node or relation already had in the same dataset are replaced by
         the batch's; values from other datasets stay beside them.
         """
+        self._writable()
         self._check_endpoints(batch)
         graph = graph_iri(batch.provenance.source)
         stale: list[Quad] = []
@@ -125,6 +138,7 @@ class OxigraphStore:
         still there (the process was killed) is emptied again, as it was before.
         Returns the number of quads written in the named graphs and dataset metadata
         (the merged graph's copies are written too, not counted)."""
+        self._writable()
         if next(iter(self._store.named_graphs()), None) is not None:
             raise StoreError("bulk_load demande un magasin vide ; pour une mise à jour, utiliser upsert")
         writer = NQuadsWriter()
@@ -263,6 +277,7 @@ class OxigraphStore:
         """Remove a dataset in one transaction: its named graph, its metadata, and from the
         merged graph what no other dataset states. Returns the number of quads removed
         (0 for an unknown dataset)."""
+        self._writable()
         graph = graph_iri(source)
         stale = [
             *self._store.quads_for_pattern(None, None, None, graph),
@@ -277,6 +292,7 @@ class OxigraphStore:
         return len(stale)
 
     def clear(self) -> None:
+        self._writable()
         self._store.clear()
         self._bump_state()
 
@@ -287,6 +303,10 @@ class OxigraphStore:
         if self.path is not None:
             self._state = _read_state(self.path)
         return self._state
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"magasin {self.path} ouvert en lecture seule : écriture refusée")
 
     def _bump_state(self) -> None:
         self._state = _new_state(self.path)
@@ -461,7 +481,7 @@ class OxigraphStore:
         The on-disk lock goes with the last reference to the pyoxigraph store, and an
         iterator a caller still holds (`quads()`) is one: collect them now.
         """
-        if self.path is not None:  # in memory: no lock to release, nothing to flush
+        if self.path is not None and not self.read_only:  # in memory or read-only: nothing to flush
             self._store.flush()
         del self._store
         # and collect now, on this thread: a pyoxigraph iterator freed later on another
