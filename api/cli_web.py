@@ -3,9 +3,8 @@
 No `from __future__ import annotations` here: typer reads the options' annotations,
 which name objects of api.cli imported inside `register`."""
 
-import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,7 +12,7 @@ __all__ = ["register"]
 
 
 def register(app: typer.Typer) -> None:
-    from api.cli_options import DEFAULT_STORE, Neo4jOption, StoreOption, fail, open_store
+    from api.cli_options import DEFAULT_STORE, Neo4jOption, StoreOption, fail
 
     @app.command()
     def serve(
@@ -21,29 +20,45 @@ def register(app: typer.Typer) -> None:
         neo4j: Neo4jOption = None,
         host: Annotated[str, typer.Option("--host", help="Adresse d'écoute.")] = "127.0.0.1",
         port: Annotated[int, typer.Option("--port", help="Port d'écoute.")] = 8000,
+        workers: Annotated[
+            int,
+            typer.Option(
+                "--workers",
+                min=1,
+                help="Processus qui servent les requêtes. Au-delà d'un, les index sont construits "
+                "avant d'écouter, chaque processus lit le magasin en lecture seule, et aucun "
+                "chargement n'est possible tant que le serveur tourne.",
+            ),
+        ] = 1,
     ) -> None:
         """Servir l'explorateur web et son API (REST /api/v1, SPARQL /sparql, Cypher /cypher
         si Neo4j est donné) jusqu'à Ctrl-C."""
-        import uvicorn
+        from api.cli_paths import store_problem
+        from api.web.serving import serve as serve_app
+        from graph.store import StoreError
 
-        from api.web.app import create_app
-
-        if not Path(store).exists():
-            fail(f"aucun magasin dans {store} : lancer d'abord « maillage load » ou « maillage demo »")
-        driver = None
+        problem = store_problem(Path(store))
+        if problem is not None:
+            fail(problem)
+        connect = None
         if neo4j is not None:
-            from graph.neo4j_store import connect, settings_from_env
+            from graph.neo4j_store import connect as neo4j_connect
+            from graph.neo4j_store import settings_from_env
 
             _, auth = settings_from_env()
-            driver = connect(neo4j, auth)
-        graph = open_store(store)
-        try:
+            uri = neo4j
+
+            def connect() -> Any:
+                return neo4j_connect(uri, auth)
+
+        def ready() -> None:
             typer.echo(f"explorateur : http://{host}:{port}/  (API : http://{host}:{port}/api/v1/docs)")
-            web = create_app(graph, neo4j=driver)
-            # The search index is built while the server starts, not on the first search.
-            threading.Thread(target=web.state.services.index, name="index", daemon=True).start()
-            uvicorn.run(web, host=host, port=port, log_level="warning")
-        finally:
-            graph.close()
-            if driver is not None:
-                driver.close()
+
+        try:
+            if workers > 1:
+                if connect is not None:
+                    connect().close()  # a wrong address fails here, not in each worker
+                typer.echo(f"construction des index avant de servir avec {workers} processus…")
+            serve_app(Path(store), host=host, port=port, workers=workers, neo4j=connect, on_ready=ready)
+        except StoreError as e:
+            fail(str(e))

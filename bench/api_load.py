@@ -52,10 +52,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start(store: Path, port: int) -> subprocess.Popen[bytes]:
+def _start(store: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     maillage = Path(sys.executable).with_name("maillage")
+    extra = ["--workers", str(workers)] if workers > 1 else []
     return subprocess.Popen(
-        [str(maillage), "serve", "--store", str(store), "--host", HOST, "--port", str(port)],
+        [str(maillage), "serve", "--store", str(store), "--host", HOST, "--port", str(port), *extra],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -119,34 +120,69 @@ def _sample(base: str, rng: random.Random, n: int) -> dict[str, list[str]]:
     }
 
 
-async def _load(base: str, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
+class _Connection:
+    """One keep-alive HTTP/1.1 connection, as light as a client can be: the load client
+    shares the machine with the server, and httpx's own cost per request (about a
+    millisecond of CPU) would be counted against the server's latency."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def open(cls, port: int) -> _Connection:
+        return cls(*await asyncio.open_connection(HOST, port))
+
+    async def get(self, path: str) -> int:
+        """The status of GET `path` (the body is read and dropped)."""
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        sizes = [line.split(":", 1)[1] for line in lines[1:] if line.lower().startswith("content-length:")]
+        length = int(sizes[0]) if sizes else None
+        if length is None:
+            raise RuntimeError(f"{path}: an answer without Content-Length")
+        await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def _load(port: int, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
     queue: asyncio.Queue[str] = asyncio.Queue()
     for path in paths:
         queue.put_nowait(path)
     latencies: list[float] = []
     errors = 0
     deadline = time.monotonic() + seconds
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
-    async def client(http: httpx.AsyncClient) -> None:
+    async def client() -> None:
         nonlocal errors
+        connection: _Connection | None = None
         while time.monotonic() < deadline:
             try:
                 path = queue.get_nowait()
             except asyncio.QueueEmpty:
-                return
+                break
             started = time.perf_counter()
             try:
-                response = await http.get(base + path)
-                ok = response.status_code == 200
-            except httpx.HTTPError:
+                if connection is None:
+                    connection = await _Connection.open(port)
+                async with asyncio.timeout(120):
+                    ok = await connection.get(path) == 200
+            except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError):
                 ok = False
+                if connection is not None:
+                    connection.close()
+                connection = None
             latencies.append(time.perf_counter() - started)
             errors += not ok
+        if connection is not None:
+            connection.close()
 
     started = time.perf_counter()
-    async with httpx.AsyncClient(limits=limits, timeout=120) as http:
-        await asyncio.gather(*(client(http) for _ in range(clients)))
+    await asyncio.gather(*(client() for _ in range(clients)))
     elapsed = time.perf_counter() - started
     latencies.sort()
 
@@ -189,7 +225,14 @@ def _views(base: str, club: dict[str, Any]) -> dict[str, Any]:
 
 
 def run(
-    store: Path, *, clients: int, requests: int, seconds: float, seed: int, club: str | None = None
+    store: Path,
+    *,
+    clients: int,
+    requests: int,
+    seconds: float,
+    seed: int,
+    club: str | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     port = _free_port()
     base = f"http://{HOST}:{port}"
@@ -197,13 +240,14 @@ def run(
         "machine": machine(),
         "store": str(store),
         "clients": clients,
+        "server_workers": workers,
         "requests_per_endpoint": requests,
         "seconds_per_endpoint_max": seconds,
     }
-    server = _start(store, port)
+    server = _start(store, port, workers)
     try:
         started = time.perf_counter()
-        _wait(base, server, timeout_s=600)
+        _wait(base, server, timeout_s=1800)
         report["server_start_s"] = round(time.perf_counter() - started, 2)
         index_s, _ = _timed_get(base + "/api/v1/search?q=a")
         report["search_index_build_s"] = round(index_s, 2)
@@ -213,7 +257,7 @@ def run(
         report["datasets"] = httpx.get(base + "/api/v1/datasets", params={"per_page": 200}).json()["total"]
         results: dict[str, Any] = {}
         for name, endpoint_paths in paths.items():
-            results[name] = asyncio.run(_load(base, endpoint_paths, clients, seconds))
+            results[name] = asyncio.run(_load(port, endpoint_paths, clients, seconds))
             sys.stderr.write(f"{name:14} {json.dumps(results[name])}\n")
         baseline = results["datasets"]["p95_ms"] or 1.0
         for name, figures in results.items():
@@ -243,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1000, help="requests per endpoint (at most)")
     parser.add_argument("--seconds", type=float, default=60.0, help="seconds per endpoint (at most)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workers", type=int, default=1, help="server processes (maillage serve --workers)")
     parser.add_argument("--club", default=None, help="the club of the analysis views (default: the first)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -255,6 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         seconds=args.seconds,
         seed=args.seed,
         club=args.club,
+        workers=args.workers,
     )
     text = json.dumps(report, indent=2, ensure_ascii=False)
     sys.stdout.write(text + "\n")

@@ -5,6 +5,7 @@ load or what a whole load writes: never a part of a dataset.
     python -m bench.fault_injection                         # load reel, 8 kills
     python -m bench.fault_injection --trials 20 --seed 7
     python -m bench.fault_injection --load synthetique out/national   # a national load
+    python -m bench.fault_injection --recovery 1000000      # reopening after a large commit
 
 Each trial copies a base store (the guide's case studies, loaded once), starts the
 load on the copy in a child process, kills it after a random delay drawn over the
@@ -15,6 +16,14 @@ named graph is in it. Bounded by `--trials`; not part of the test suite (minutes
 Reported as JSON: the machine, the reference duration, and per trial the delay, how
 far the load had gone (datasets complete) and the verdict. Exit 1 if any trial finds
 a store that is neither.
+
+`--recovery N` measures instead what a kill -9 right after a large commit costs the
+next command: a child process upserts about N generated triples (`bench.synthetic`)
+into a store holding the guide, and kills itself with SIGKILL as soon as the commit
+returns; then `maillage stats` runs on the store under `/usr/bin/time -v` (seconds,
+peak memory). Twice in one run: without flushing the commit (the former behaviour,
+the whole commit left in RocksDB's write-ahead log) and with it (`OxigraphStore`
+flushes a commit of at least `FLUSH_AFTER_QUADS` quads).
 """
 
 from __future__ import annotations
@@ -89,6 +98,66 @@ class Trial:
     merged_ok: bool
 
 
+_COMMIT_THEN_DIE = """
+import os, signal, sys
+import graph.oxigraph_store as oxi
+from bench.synthetic import synthetic_graph
+if sys.argv[3] == "without":
+    oxi.FLUSH_AFTER_QUADS = 1 << 62  # the former behaviour: no flush after a commit
+batches = synthetic_graph(int(sys.argv[2])).batches
+store = oxi.OxigraphStore(sys.argv[1])
+for batch in batches:
+    store.upsert(batch)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _time_v(command: list[str]) -> tuple[float, int]:
+    """Seconds and peak resident memory (bytes) of a command, by `/usr/bin/time -v`."""
+    done = subprocess.run(["/usr/bin/time", "-v", *command], capture_output=True, text=True, check=False)
+    fields = dict(
+        line.strip().rsplit(": ", 1)
+        for line in done.stderr.splitlines()
+        if ": " in line and line.startswith("\t")
+    )
+    clock = fields["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":")
+    seconds = sum(float(part) * 60**i for i, part in enumerate(reversed(clock)))
+    return seconds, int(fields["Maximum resident set size (kbytes)"]) * 1024
+
+
+def recovery(triples: int) -> dict[str, object]:
+    """Kill -9 right after a large commit, then time `maillage stats`: without and with
+    the flush after large commits."""
+    found: dict[str, object] = {}
+    with tempfile.TemporaryDirectory(prefix="maillage-recovery-") as tmp:
+        root = Path(tmp)
+        base = root / "base"
+        subprocess.run(
+            [str(MAILLAGE), "load", "guide", "--store", str(base)], check=True, capture_output=True
+        )
+        for mode in ("without", "with"):
+            store = root / mode
+            shutil.copytree(base, store)
+            load_s, load_rss = _time_v(
+                [sys.executable, "-c", _COMMIT_THEN_DIE, str(store), str(triples), mode]
+            )
+            wal = sum(f.stat().st_size for f in store.glob("*.log"))
+            stats_s, stats_rss = _time_v([str(MAILLAGE), "stats", "--store", str(store)])
+            with OxigraphStore(store) as reopened:
+                quads = len(reopened)
+            found[f"{mode}_flush"] = {
+                "commit_s": round(load_s, 1),
+                "commit_peak_rss_mib": round(load_rss / 1024**2),
+                "write_ahead_log_mib": round(wal / 1024**2, 1),
+                "stats_after_kill_s": round(stats_s, 1),
+                "stats_after_kill_peak_rss_mib": round(stats_rss / 1024**2),
+                "stated_quads_after": quads,
+            }
+            sys.stderr.write(f"{mode} flush: {json.dumps(found[f'{mode}_flush'])}\n")
+            shutil.rmtree(store)
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -98,7 +167,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--trials", type=int, default=8)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--recovery", type=int, default=None, metavar="TRIPLES", help="measure reopening after a large commit"
+    )
     args = parser.parse_args(argv)
+    if args.recovery:
+        figures = {"machine": machine(), "triples": args.recovery, **recovery(args.recovery)}
+        sys.stdout.write(json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
+        return 0
     rng = random.Random(args.seed)
     with tempfile.TemporaryDirectory(prefix="maillage-faults-") as tmp:
         root = Path(tmp)

@@ -422,18 +422,14 @@ class Neo4jStore:
         wrote `rel`, the store's relations of that type are this dataset's own, and
         those leaving the batch's nodes were read with its outgoing relations: only
         relations leaving other nodes may exist unseen."""
-        others = any(
-            rels is None or rel.value in rels for name, rels in writers.items() if name != source
-        )
+        others = any(rels is None or rel.value in rels for name, rels in writers.items() if name != source)
         mine = writers.get(source, frozenset())
         if not others and mine is not None and rel.value not in mine:
             return []
         return [
             ident
             for ident in idents
-            if ident[0] not in new_ids
-            and ident[2] not in new_ids
-            and (others or ident[0] not in nodes)
+            if ident[0] not in new_ids and ident[2] not in new_ids and (others or ident[0] not in nodes)
         ]
 
     def _rel_writers(self, tx: ManagedTransaction) -> dict[str, frozenset[str] | None]:
@@ -443,9 +439,7 @@ class Neo4jStore:
             for r in tx.run(READ_DATASET_RELS)
         }
 
-    def _absent_ends(
-        self, tx: ManagedTransaction, batch: Batch, nodes: Collection[str]
-    ) -> set[str]:
+    def _absent_ends(self, tx: ManagedTransaction, batch: Batch, nodes: Collection[str]) -> set[str]:
         """The ends of the batch's relations that are neither in the batch nor in the store."""
         wanted = sorted({end for e in batch.edges for end in (e.source, e.target)} - set(nodes))
         found: set[str] = set()

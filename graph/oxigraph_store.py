@@ -10,18 +10,22 @@ the merged graph by default, so a fact stated by two datasets counts once and
 from __future__ import annotations
 
 import gc
+import io
+import shutil
+import traceback
 import uuid
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import networkx as nx
-from pyoxigraph import DefaultGraph, NamedNode, Quad, QuerySolutions, Store, Triple
+from pyoxigraph import DefaultGraph, NamedNode, Quad, QuerySolutions, RdfFormat, Store, Triple
 
 from graph.kinds import NodeKind, RelKind
 from graph.model import Batch, Counts, LoadReport, Node, Provenance, Subgraph
+from graph.nquads import NQuadsWriter, nquads_chunks
 from graph.ontology import superclasses
 from graph.projection import project
 from graph.rdf import (
@@ -51,16 +55,33 @@ _RELATION_PREDICATES = {f"<{PREFIXES['mlg']}{rel.predicate}>" for rel in RelKind
 
 class OxigraphStore:
     """The whole graph as RDF quads in a pyoxigraph store (on disk, or in memory
-    when `path` is None)."""
+    when `path` is None). `read_only`: an existing store opened for reading only, by
+    as many processes as wish (each write is refused); no process may write it then."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         try:
-            if path is not None:
-                Path(path).mkdir(parents=True, exist_ok=True)
-            self._store = Store(str(path)) if path is not None else Store()
+            if read_only:
+                if path is None:
+                    raise StoreError("un magasin en lecture seule a besoin d'un chemin")
+                if (Path(path) / _BULK_MARKER).exists():
+                    raise StoreError(
+                        f"magasin {path} : un chargement en masse y a été interrompu ; l'ouvrir en écriture "
+                        "le vide (il l'était avant ce chargement)"
+                    )
+                self._store = Store.read_only(str(path))
+            else:
+                if path is not None:
+                    Path(path).mkdir(parents=True, exist_ok=True)
+                self._store = Store(str(path)) if path is not None else Store()
+                if path is not None and (Path(path) / _BULK_MARKER).exists():
+                    # a bulk load into this store, empty before, was interrupted: empty again
+                    del self._store
+                    gc.collect()
+                    self._store = _reopened_empty(Path(path))
         except OSError as e:
             raise StoreError(f"impossible d'ouvrir le magasin embarqué {path} : {e}") from e
         self.path = Path(path) if path is not None else None
+        self.read_only = read_only
         self._state = _read_state(self.path)
 
     # -- writing ---------------------------------------------------------------
@@ -71,6 +92,7 @@ class OxigraphStore:
         Values a node or relation already had in the same dataset are replaced by
         the batch's; values from other datasets stay beside them.
         """
+        self._writable()
         self._check_endpoints(batch)
         graph = graph_iri(batch.provenance.source)
         stale: list[Quad] = []
@@ -95,6 +117,7 @@ class OxigraphStore:
         except (TypeError, ValueError, SyntaxError) as e:
             raise StoreError(f"{batch.provenance.source} : lot non écrit : {e}") from e
         if added or stale:
+            self._settle(added + len(stale))
             self._bump_state()
         return LoadReport(
             source=batch.provenance.source,
@@ -104,29 +127,61 @@ class OxigraphStore:
             triples_removed=len(stale),
         )
 
-    def bulk_load(self, batches: Iterable[Batch]) -> int:
-        """Load batches into an empty store at full speed, outside any transaction
-        (pyoxigraph's bulk loader): for first loads and benchmarks, not for updates.
+    def bulk_load(self, batches: Iterable[Batch], *, chunk_bytes: int = 32 * 1024**2) -> int:
+        """Load batches into an empty store at full speed with pyoxigraph's bulk loader
+        (for first loads and benchmarks, not for updates), whole or not at all.
+
+        The batches are written as N-Quads text (`graph.nquads`) in large chunks, which
+        a second thread hands to the bulk loader while the next chunk is being built.
+        A marker file in the store's directory stands for the load until it is flushed:
+        a load that fails removes what it wrote, and a store reopened with the marker
+        still there (the process was killed) is emptied again, as it was before.
         Returns the number of quads written in the named graphs and dataset metadata
         (the merged graph's copies are written too, not counted)."""
+        self._writable()
         if next(iter(self._store.named_graphs()), None) is not None:
             raise StoreError("bulk_load demande un magasin vide ; pour une mise à jour, utiliser upsert")
-        written = 0
-
-        def quads() -> Iterator[Quad]:
-            nonlocal written
-            for batch in batches:
-                for quad in batch_quads(batch):
-                    written += 1
-                    yield quad
-                    if isinstance(quad.graph_name, NamedNode):
-                        yield from merged_quads(quad)
-
+        writer = NQuadsWriter()
+        self._mark_bulk()
         try:
-            self._store.bulk_extend(quads())
+            _bulk_write(self._store, nquads_chunks(batches, writer, chunk_bytes=chunk_bytes))
+            if self.path is not None:
+                self._store.flush()
+        except BaseException as e:
+            # the failed frames hold the database: let it go, so that it can be emptied
+            traceback.clear_frames(e.__traceback__)
+            self._discard_bulk()
+            raise
         finally:
             self._bump_state()
-        return written
+        self._unmark_bulk()
+        return writer.lines
+
+    def _settle(self, changed: int) -> None:
+        """After a large commit, flush it from the write-ahead log into the database's
+        files: reopening after a crash then replays a short log, not the whole commit
+        (a national dataset's log took minutes and gigabytes to replay)."""
+        if self.path is not None and changed >= FLUSH_AFTER_QUADS:
+            self._store.flush()
+
+    def _mark_bulk(self) -> None:
+        if self.path is not None:
+            (self.path / _BULK_MARKER).write_text(
+                "a bulk load into this empty store has not finished\n", encoding="ascii"
+            )
+
+    def _unmark_bulk(self) -> None:
+        if self.path is not None:
+            (self.path / _BULK_MARKER).unlink(missing_ok=True)
+
+    def _discard_bulk(self) -> None:
+        """Empty the store a bulk load failed to fill (it was empty before)."""
+        if self.path is None:
+            self._store = Store()
+            return
+        del self._store
+        gc.collect()  # the last reference to the database releases its lock
+        self._store = _reopened_empty(self.path)
 
     def _check_endpoints(self, batch: Batch) -> None:
         declared = {n.id for n in batch.nodes}
@@ -222,6 +277,7 @@ class OxigraphStore:
         """Remove a dataset in one transaction: its named graph, its metadata, and from the
         merged graph what no other dataset states. Returns the number of quads removed
         (0 for an unknown dataset)."""
+        self._writable()
         graph = graph_iri(source)
         stale = [
             *self._store.quads_for_pattern(None, None, None, graph),
@@ -231,10 +287,12 @@ class OxigraphStore:
             return 0
         _, merged_out = self._merged_changes(graph, [], stale)
         self._store.update(_delete_insert(stale + merged_out, []))
+        self._settle(len(stale))
         self._bump_state()
         return len(stale)
 
     def clear(self) -> None:
+        self._writable()
         self._store.clear()
         self._bump_state()
 
@@ -245,6 +303,10 @@ class OxigraphStore:
         if self.path is not None:
             self._state = _read_state(self.path)
         return self._state
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise StoreError(f"magasin {self.path} ouvert en lecture seule : écriture refusée")
 
     def _bump_state(self) -> None:
         self._state = _new_state(self.path)
@@ -297,6 +359,17 @@ class OxigraphStore:
     def __len__(self) -> int:
         """The number of stated quads (see `quads`)."""
         return sum(1 for _ in self.quads())
+
+    def dataset_sizes(self) -> dict[str, int]:
+        """Per dataset, the quads it states: its named graph and its metadata."""
+        sizes = {
+            source_of_graph(row["g"].value): int(row["n"].value)
+            for row in self.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        }
+        for row in self.query("SELECT ?g (COUNT(*) AS ?n) WHERE { ?g a mlg:Dataset ; ?p ?o } GROUP BY ?g"):
+            source = source_of_graph(row["g"].value)
+            sizes[source] = sizes.get(source, 0) + int(row["n"].value)
+        return sizes
 
     def datasets(self) -> list[Provenance]:
         rows = self.query(
@@ -408,7 +481,7 @@ class OxigraphStore:
         The on-disk lock goes with the last reference to the pyoxigraph store, and an
         iterator a caller still holds (`quads()`) is one: collect them now.
         """
-        if self.path is not None:  # in memory: no lock to release, nothing to flush
+        if self.path is not None and not self.read_only:  # in memory or read-only: nothing to flush
             self._store.flush()
         del self._store
         # and collect now, on this thread: a pyoxigraph iterator freed later on another
@@ -423,6 +496,60 @@ class OxigraphStore:
 
 
 _STATE_FILE = "maillage-state"
+FLUSH_AFTER_QUADS = 20_000  # a commit this large is flushed at once (`OxigraphStore._settle`)
+_BULK_MARKER = "maillage-bulk-load"
+
+
+def _reopened_empty(path: Path) -> Store:
+    """Remove the database at `path` (closed) and open an empty one there."""
+    for child in path.iterdir():
+        if child.name != _STATE_FILE:
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    return Store(str(path))
+
+
+def _bulk_write(store: Store, chunks: Iterable[bytes]) -> None:
+    """Hand N-Quads chunks to the bulk loader in one call, through a stream: pyoxigraph
+    parses on this thread and builds and writes its indexes on others while the next
+    chunk is being built (one call costs less than one per chunk: fewer files to merge).
+    An error raised while building a chunk is raised as it is."""
+    stream = _ChunkStream(chunks)
+    try:
+        store.bulk_load(cast(IO[bytes], stream), RdfFormat.N_QUADS)
+    except (SyntaxError, ValueError, OSError) as e:
+        if stream.error is not None:
+            raise stream.error from None
+        raise StoreError(f"chargement en masse non écrit : {e}") from e
+    if stream.error is not None:
+        raise stream.error
+
+
+class _ChunkStream(io.RawIOBase):
+    """A binary stream over byte chunks; the first error of the chunks' iterator is kept
+    (`error`) and ends the stream with an `OSError` for the reader."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        super().__init__()
+        self._chunks = iter(chunks)
+        self._current = memoryview(b"")
+        self.error: BaseException | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._current:
+            try:
+                self._current = memoryview(next(self._chunks))
+            except StopIteration:
+                return 0
+            except BaseException as e:
+                self.error = e
+                raise OSError(f"le flux N-Quads a échoué : {e}") from e
+        size = min(len(buffer), len(self._current))
+        buffer[:size] = self._current[:size]
+        self._current = self._current[size:]
+        return size
 
 
 def _new_state(path: Path | None) -> str:

@@ -68,7 +68,8 @@ def network_from_networkx(G: nx.MultiDiGraph, *, synthetic_sources: Collection[s
     edges: list[tuple[int, int]] = []
     attrs: dict[str, list[Any]] = defaultdict(list)
     contracts: dict[str, list[list[tuple[str, str, tuple[str, ...]]]]] = {
-        "marches": [[] for _ in ids], "achats": [[] for _ in ids]
+        "marches": [[] for _ in ids],
+        "achats": [[] for _ in ids],
     }
     for u, v, data in G.edges(data=True):
         rel = data["rel"]

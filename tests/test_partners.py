@@ -157,3 +157,18 @@ def test_the_recommender_never_reads_the_generator_or_its_ground_truth() -> None
         }
         assert not {m for m in imported if m.startswith("loaders.synthetic")}, module
         assert "ground_truth" not in (root / module).read_text(encoding="utf-8"), module
+
+
+def test_the_best_candidates_are_those_a_full_sort_ranks_first_ties_included() -> None:
+    """`_best` selects the top of a national pool without sorting it: the same ranks as
+    `np.lexsort((candidates, -total))`, ties on the score broken by vertex."""
+    from queries.partners import _best
+
+    rng = np.random.default_rng(7)
+    total = rng.integers(0, 40, size=5000).astype(np.float64) / 4  # many ties
+    candidates = rng.permutation(20_000)[:5000].astype(np.int64)
+    for limit in (1, 10, 20, 100):
+        assert _best(total, candidates, limit).tolist() == np.lexsort((candidates, -total))[:limit].tolist()
+    total[:4990] = np.nan  # fewer known scores than asked: the full order, unknown last
+    assert _best(total, candidates, 20).tolist() == np.lexsort((candidates, -total))[:20].tolist()
+    assert _best(np.array([1.0, 3.0, 3.0]), np.array([9, 8, 7]), 2).tolist() == [2, 1]

@@ -86,14 +86,16 @@ def search(
     index = svc.index()
     if territoire is not None and index.get(territoire) is None:
         raise Problem(404, f"territoire inconnu : {territoire}")
-    hits = index.search(
+    start = (page - 1) * per_page
+    total, hits = index.search_page(
         q,
         kinds=kind or (),
         famille=famille,
         territory=territoire,
         near=(lat, lon) if lat is not None and lon is not None else None,
         radius_km=rayon_km,
+        start=start,
+        stop=start + per_page,
     )
-    start = (page - 1) * per_page
-    items = [search_item(index, h) for h in hits[start : start + per_page]]
-    return Page[SearchItem](items=items, total=len(hits), page=page, per_page=per_page)
+    items = [search_item(index, h) for h in hits]
+    return Page[SearchItem](items=items, total=total, page=page, per_page=per_page)
