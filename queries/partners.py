@@ -36,7 +36,7 @@ from numpy.typing import NDArray
 
 from graph.geo import EARTH_RADIUS_KM
 from graph.kinds import PartnershipType
-from queries.contracts import Evidence, contract_parts
+from queries.contracts import Evidence, contract_index, contract_parts
 from queries.introductions import introductions
 from queries.org_network import PartnerNetwork
 from queries.partner_index import (
@@ -71,6 +71,7 @@ __all__ = [
     "fact_datasets",
     "partner_candidates",
     "partner_index",
+    "prepared",
     "resolve_actor",
 ]
 
@@ -286,6 +287,14 @@ def partner_candidates(
             )
         )
     return out
+
+
+def prepared(index: PartnerIndex) -> PartnerIndex:
+    """`index` with what the first ranking would build on it built now (the
+    resource-allocation degrees, the contract facets): a server does it before serving."""
+    _degrees(index)
+    contract_index(index)
+    return index
 
 
 def _summed(columns: Sequence[NDArray[np.float64]]) -> NDArray[np.float64]:

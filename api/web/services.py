@@ -16,7 +16,7 @@ from graph.model import Provenance
 from graph.oxigraph_store import OxigraphStore
 from queries.catalogue import catalogue
 from queries.org_network import org_network
-from queries.partners import PartnerIndex, partner_index
+from queries.partners import PartnerIndex, partner_index, prepared
 from queries.search import SearchIndex
 
 __all__ = ["Services", "services"]
@@ -77,7 +77,7 @@ class Services:
             return held[1]
         with self._partners_lock:
             if self._partners is None or self._partners[0] != state:
-                self._partners = (state, partner_index(org_network(self.store)))
+                self._partners = (state, prepared(partner_index(org_network(self.store))))
             return self._partners[1]
 
     def analytic(self) -> AnalyticGraph:
