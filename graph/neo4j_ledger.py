@@ -94,11 +94,13 @@ def check_value(owner: str, name: str, value: object) -> PropValue:
         return float(value)
     if isinstance(value, int):
         if not _INT64[0] <= value <= _INT64[1]:
-            raise ValueError(f"{owner}: property {name!r} has an integer out of 64-bit range: {value!r}")
+            raise ValueError(
+                f"{owner} : la propriété {name!r} a un entier hors de la plage 64 bits : {value!r}"
+            )
         return int(value)
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
-    raise ValueError(f"{owner}: property {name!r} has an unsupported value {value!r}")
+    raise ValueError(f"{owner} : la propriété {name!r} a une valeur non prise en charge {value!r}")
 
 
 @dataclass
@@ -281,9 +283,9 @@ def batch_nodes(batch: Batch) -> dict[str, dict[str, Any]]:
     for node in batch.nodes:
         family(node.id)  # ValueError for an id without a family prefix
         if not isinstance(node.kind, OrgKind | PlaceKind | CodeKind):
-            raise ValueError(f"{node.id}: kind {node.kind!r} is not a node kind")
+            raise ValueError(f"{node.id} : le type {node.kind!r} n'est pas un type de nœud")
         if not isinstance(node.name, str):
-            raise ValueError(f"{node.id}: name {node.name!r} is not a string")
+            raise ValueError(f"{node.id} : le nom {node.name!r} n'est pas une chaîne")
         entry = entries.setdefault(node.id, {"kind": node.kind.value, "name": node.name, "props": {}})
         entry["kind"], entry["name"] = node.kind.value, node.name
         props = entry["props"]
@@ -297,9 +299,9 @@ def batch_edges(batch: Batch) -> dict[EdgeIdent, dict[str, Tagged] | None]:
     entries: dict[EdgeIdent, dict[str, Tagged] | None] = {}
     for edge in batch.edges:
         if not isinstance(edge.rel, RelKind):
-            raise ValueError(f"{edge.source}: relation {edge.rel!r} is not a relation kind")
+            raise ValueError(f"{edge.source} : la relation {edge.rel!r} n'est pas un type de relation")
         if not isinstance(edge.key, str):
-            raise ValueError(f"{edge.source}: relation key {edge.key!r} is not a string")
+            raise ValueError(f"{edge.source} : la clé de relation {edge.key!r} n'est pas une chaîne")
         family(edge.source)
         family(edge.target)
         ident = (edge.source, edge.rel, edge.target, edge.key)

@@ -157,15 +157,15 @@ def connect(
     try:
         driver = GraphDatabase.driver(uri, auth=auth, connection_timeout=timeout_s)
     except (ValueError, ConfigurationError) as e:
-        raise StoreError(f"invalid Neo4j address {uri!r}: {e}") from e
+        raise StoreError(f"adresse Neo4j invalide {uri!r} : {e}") from e
     try:
         driver.verify_connectivity()
     except AuthError as e:
         driver.close()
-        raise StoreError(f"Neo4j at {uri} refused the credentials: {_reason(e)}") from e
+        raise StoreError(f"Neo4j à {uri} a refusé les identifiants : {_reason(e)}") from e
     except (ServiceUnavailable, SessionExpired, DriverError, Neo4jError, OSError) as e:
         driver.close()
-        raise StoreError(f"Neo4j unreachable at {uri}: {_reason(e)}") from e
+        raise StoreError(f"Neo4j injoignable à {uri} : {_reason(e)}") from e
     return driver
 
 
@@ -208,7 +208,7 @@ class Neo4jStore:
     ) -> None:
         """`owns_driver`: `close` also closes the driver (for a store built by a command)."""
         if chunk_size < 1:
-            raise ValueError("chunk_size must be at least 1")
+            raise ValueError("chunk_size doit valoir au moins 1")
         self.driver = driver
         self.database = database
         self.chunk_size = chunk_size
@@ -232,11 +232,11 @@ class Neo4jStore:
         except StoreError:
             raise
         except AuthError as e:
-            raise StoreError(f"Neo4j at {self.address} refused the credentials: {_reason(e)}") from e
+            raise StoreError(f"Neo4j à {self.address} a refusé les identifiants : {_reason(e)}") from e
         except (ServiceUnavailable, SessionExpired, OSError) as e:
-            raise StoreError(f"Neo4j unreachable at {self.address} ({doing}): {_reason(e)}") from e
+            raise StoreError(f"Neo4j injoignable à {self.address} ({doing}) : {_reason(e)}") from e
         except (Neo4jError, DriverError) as e:
-            raise StoreError(f"Neo4j at {self.address} failed {doing}: {_reason(e)}") from e
+            raise StoreError(f"Neo4j à {self.address} : échec ({doing}) : {_reason(e)}") from e
 
     def _session(self) -> Session:
         # the server's hints ("property key does not exist" on a fresh database) are noise here
@@ -254,14 +254,14 @@ class Neo4jStore:
         def work(tx: ManagedTransaction) -> list[Record]:
             return list(tx.run(query, dict(params or {})))
 
-        with self._errors("reading"), self._session() as session:
+        with self._errors("lecture"), self._session() as session:
             return session.execute_read(work)
 
     def ensure_schema(self) -> None:
         """Create the constraints and indexes unless they exist (idempotent)."""
         if self._schema_ready:
             return
-        with self._errors("creating the schema"), self._session() as session:
+        with self._errors("création du schéma"), self._session() as session:
             for statement in SCHEMA:
                 session.run(statement).consume()
         self._schema_ready = True
@@ -281,9 +281,9 @@ class Neo4jStore:
             nodes = batch_nodes(batch)
             edges = batch_edges(batch)
         except (TypeError, ValueError) as e:
-            raise StoreError(f"{source}: batch not written: {e}") from e
+            raise StoreError(f"{source} : lot non écrit : {e}") from e
         self.ensure_schema()
-        with self._errors(f"writing {source}"), self._session() as session:
+        with self._errors(f"écriture de {source}"), self._session() as session:
             session.execute_write(self._write, batch, nodes, edges)
         return LoadReport(source=source, nodes_written=len(batch.nodes), edges_written=len(batch.edges))
 
@@ -487,9 +487,9 @@ class Neo4jStore:
             for end in (edge.source, edge.target):
                 if end in absent:
                     raise StoreError(
-                        f"{batch.provenance.source}: relation {edge.rel.value} "
-                        f"{edge.source} → {edge.target} names {end}, "
-                        "which is neither in the batch nor in the store"
+                        f"{batch.provenance.source} : la relation {edge.rel.value} "
+                        f"{edge.source} → {edge.target} nomme {end}, "
+                        "qui n'est ni dans le lot ni dans le magasin"
                     )
 
     def remove_dataset(self, source: str) -> int:
@@ -497,7 +497,7 @@ class Neo4jStore:
         relations no other dataset states, and its ``Dataset`` node. Returns the number
         of nodes and relations it touched (0 for an unknown dataset)."""
         self.ensure_schema()
-        with self._errors(f"removing {source}"), self._session() as session:
+        with self._errors(f"retrait de {source}"), self._session() as session:
             return session.execute_write(self._remove_dataset, source)
 
     def _remove_dataset(self, tx: ManagedTransaction, source: str) -> int:
@@ -540,7 +540,7 @@ class Neo4jStore:
 
     def clear(self) -> None:
         """Delete every node and relationship (constraints and indexes stay)."""
-        with self._errors("clearing"), self._session() as session:
+        with self._errors("vidage"), self._session() as session:
             session.run(CLEAR).consume()
             session.run(WRITE_STATE, token=uuid.uuid4().hex).consume()
 
@@ -626,10 +626,10 @@ class Neo4jStore:
             ids = sorted(reached)
             return subgraph_of(list(tx.run(NODE_LEDGERS, ids=ids)), list(tx.run(READ_EDGES_AMONG, ids=ids)))
 
-        with self._errors("reading"), self._session() as session:
+        with self._errors("lecture"), self._session() as session:
             found = session.execute_read(work)
         if found is None:
-            raise KeyError(f"unknown node: {node_id}")
+            raise KeyError(f"nœud inconnu : {node_id}")
         return found
 
     def projection(

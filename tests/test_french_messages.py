@@ -137,9 +137,9 @@ def test_no_loader_message_is_in_english() -> None:
     assert _english((ROOT / "loaders").rglob("*.py")) == []
 
 
-def test_no_store_error_of_the_embedded_store_is_in_english() -> None:
-    stores = iter([ROOT / "graph" / "oxigraph_store.py", ROOT / "graph" / "store.py"])
-    assert _english(stores, raised_only=True) == []
+def test_no_store_error_is_in_english() -> None:
+    stores = ("oxigraph_store.py", "store.py", "neo4j_store.py", "neo4j_ledger.py")
+    assert _english((ROOT / "graph" / name for name in stores), raised_only=True) == []
 
 
 def test_every_shape_message_is_in_french() -> None:

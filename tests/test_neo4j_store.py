@@ -214,7 +214,11 @@ def test_a_batch_larger_than_a_chunk_is_written_whole(neo4j_store: Neo4jStore) -
 
 @pytest.mark.parametrize(
     ("value", "reason"),
-    [(2**63, "out of 64-bit range"), (["a", "b"], "unsupported value"), (object(), "unsupported value")],
+    [
+        (2**63, "hors de la plage 64 bits"),
+        (["a", "b"], "valeur non prise en charge"),
+        (object(), "valeur non prise en charge"),
+    ],
     ids=["huge-int", "list", "object"],
 )
 def test_values_neo4j_cannot_hold_are_refused_before_sending(
@@ -244,7 +248,7 @@ def test_same_answers_as_the_rdf_store_on_the_case_studies(
 
 def test_unreachable_server_is_one_error_naming_the_address() -> None:
     uri = f"bolt://127.0.0.1:{closed_port()}"
-    with pytest.raises(StoreError, match=f"Neo4j unreachable at {uri}"):
+    with pytest.raises(StoreError, match=f"Neo4j injoignable à {uri}"):
         connect(uri, timeout_s=5)
 
 
@@ -254,7 +258,7 @@ def test_store_on_a_server_gone_names_the_address() -> None:
         f"bolt://127.0.0.1:{port}", auth=None, connection_timeout=5, max_transaction_retry_time=1
     )
     try:
-        with pytest.raises(StoreError, match=f"Neo4j unreachable at bolt://127.0.0.1:{port}"):
+        with pytest.raises(StoreError, match=f"Neo4j injoignable à bolt://127.0.0.1:{port}"):
             Neo4jStore(driver).counts()
     finally:
         driver.close()
@@ -275,7 +279,7 @@ def test_unreachable_server_on_the_command_line_prints_one_line_no_traceback() -
     assert "Traceback" not in done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert lines[0].startswith(f"erreur : Neo4j unreachable at {uri}")
+    assert lines[0].startswith(f"erreur : Neo4j injoignable à {uri}")
 
 
 def test_load_interrupted_half_way_then_run_again_ends_as_a_clean_load(neo4j_store: Neo4jStore) -> None:
@@ -374,8 +378,8 @@ def test_a_new_relation_to_a_missing_node_is_refused_without_a_look_up(neo4j_sto
     with pytest.raises(StoreError) as refused:
         neo4j_store.upsert(batch)
     assert str(refused.value) == (
-        "annuaire-club-10: relation SUPPORTED_BY org:transports → org:absente names org:absente, "
-        "which is neither in the batch nor in the store"
+        "annuaire-club-10 : la relation SUPPORTED_BY org:transports → org:absente nomme org:absente, "
+        "qui n'est ni dans le lot ni dans le magasin"
     )
     assert cypher(neo4j_store, "MATCH ()-[r]->() RETURN count(r) AS n") == [{"n": 0}]  # rolled back
     assert [p.source for p in neo4j_store.datasets()] == ["fixture-aube"]
