@@ -492,6 +492,11 @@ class Neo4jStore:
                         "qui n'est ni dans le lot ni dans le magasin"
                     )
 
+    def bulk_loader(self) -> None:
+        """None: a batched upsert is this backend's fastest transactional write (the
+        offline importer, for an empty database, is not written)."""
+        return None
+
     def remove_dataset(self, source: str) -> int:
         """Remove a dataset in one transaction: its entry in every ledger, the nodes and
         relations no other dataset states, and its ``Dataset`` node. Returns the number

@@ -46,7 +46,7 @@ from graph.rdf import (
 )
 from graph.rdf_decode import decode, source_of_graph
 from graph.sparql_params import bind_sparql, sparql_value
-from graph.store import Param, Question, Row, StoreError
+from graph.store import BulkLoader, Param, Question, Row, StoreError
 
 __all__ = ["OxigraphStore"]
 
@@ -156,6 +156,18 @@ class OxigraphStore:
             self._bump_state()
         self._unmark_bulk()
         return writer.lines
+
+    def bulk_loader(self) -> BulkLoader | None:
+        """`bulk_load` followed by the quads each dataset states, while the store is
+        empty and writable; None otherwise."""
+        if self.read_only or next(iter(self._store.named_graphs()), None) is not None:
+            return None
+
+        def load(batches: Iterable[Batch]) -> dict[str, int]:
+            self.bulk_load(batches)
+            return self.dataset_sizes()
+
+        return load
 
     def _settle(self, changed: int) -> None:
         """After a large commit, flush it from the write-ahead log into the database's

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -12,11 +12,12 @@ import networkx as nx
 from graph.kinds import NodeKind
 from graph.model import Batch, Counts, LoadReport, Node, Provenance, Subgraph
 
-__all__ = ["GraphStore", "Param", "Question", "Row", "StoreError", "Value"]
+__all__ = ["BulkLoader", "GraphStore", "Param", "Question", "Row", "StoreError", "Value"]
 
 Value = str | int | float | bool | date | None
 Row = tuple[Value, ...]
 Param = str | int | float | bool
+BulkLoader = Callable[[Iterable[Batch]], Mapping[str, int]]
 
 
 class StoreError(RuntimeError):
@@ -42,6 +43,13 @@ class GraphStore(Protocol):
 
     def datasets(self) -> list[Provenance]:
         """Every dataset written, by source: its date, synthetic flag and title."""
+        ...
+
+    def bulk_loader(self) -> BulkLoader | None:
+        """A loader that writes batches into this store, EMPTY, at the engine's bulk
+        speed and whole or not at all, returning per dataset what it holds afterwards
+        (the unit of `LoadReport.triples_added`); None when the backend has none, or the
+        store is not empty or not writable: then each batch is upserted."""
         ...
 
     def remove_dataset(self, source: str) -> int:

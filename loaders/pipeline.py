@@ -45,7 +45,7 @@ from graph.kinds import OrgKind
 from graph.model import Batch, LoadReport
 from graph.oxigraph_store import OxigraphStore
 from graph.settings import settings
-from graph.store import GraphStore
+from graph.store import BulkLoader, GraphStore
 from loaders.base import LoaderError, LoaderOutput
 from loaders.case_studies import DEFAULT_PATH, CaseStudyError, read_case_studies
 from loaders.files import FileFormat, read_user_file, user_provenance
@@ -330,8 +330,9 @@ def load(
     done = read(store, request, frame=frame, ceiling=ceiling)
     held = {d.source for d in store.datasets()}
     sources = [d.output.batch.provenance.source for d in done]
-    if isinstance(store, OxigraphStore) and not held and len(set(sources)) == len(sources):
-        return _bulk_write(store, done)
+    bulk = store.bulk_loader() if not held and len(set(sources)) == len(sources) else None
+    if bulk is not None:
+        return _bulk_write(bulk, done)
     reports: list[LoadReport] = []
     done.reverse()
     while done:  # each output let go once written
@@ -346,10 +347,10 @@ def load(
     return reports
 
 
-def _bulk_write(store: OxigraphStore, done: list[ReadOutput]) -> list[LoadReport]:
-    """Write a whole request into an empty embedded store with the bulk loader, whole or
-    not at all (`OxigraphStore.bulk_load`): the same quads and reports as one upsert
-    per output, at bulk speed, without holding a transaction's quads in memory."""
+def _bulk_write(bulk: BulkLoader, done: list[ReadOutput]) -> list[LoadReport]:
+    """Write a whole request into an empty store with its bulk loader, whole or not at
+    all (on the embedded store `OxigraphStore.bulk_load`): the same quads and reports as
+    one upsert per output, at bulk speed, without holding a transaction's quads in memory."""
     reports: list[LoadReport] = []
     written: set[str] = set()
     done.reverse()
@@ -374,8 +375,7 @@ def _bulk_write(store: OxigraphStore, done: list[ReadOutput]) -> list[LoadReport
                 )
             )
 
-    store.bulk_load(batches())
-    sizes = store.dataset_sizes()
+    sizes = bulk(batches())
     for report in reports:
         report.triples_added = sizes.get(report.source, 0)
     return reports

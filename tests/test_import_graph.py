@@ -67,3 +67,19 @@ def test_the_library_has_no_import_cycle() -> None:
 def test_the_cycle_finder_finds_one() -> None:
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_no_module_outside_graph_dispatches_on_a_store_class() -> None:
+    """What a caller needs from a backend is part of the `GraphStore` contract, not an
+    `isinstance(store, OxigraphStore)` test (issue 7)."""
+    classes = {"OxigraphStore", "Neo4jStore"}
+    found = []
+    for name, path in _modules().items():
+        if name.startswith("graph."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance":
+                named = {n.id for n in ast.walk(node.args[1]) if isinstance(n, ast.Name)}
+                if named & classes:
+                    found.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert found == []

@@ -250,3 +250,22 @@ def test_a_named_question_runs_in_the_backends_language(store: GraphStore) -> No
         ("org:menuiserie", None),
     ]
     assert store.ask(MEMBERS, {"club": "org:isolee"}) == []
+
+
+def test_a_bulk_loader_writes_what_upserts_write_while_the_store_is_empty(
+    store: GraphStore, request: pytest.FixtureRequest
+) -> None:
+    """The embedded store has one (pyoxigraph's bulk loader); Neo4j has none (its batched
+    upsert is the path); no store offers one once it holds data."""
+    loader = store.bulk_loader()
+    assert (loader is not None) == (request.node.callspec.params["store"] == "oxigraph")
+    if loader is None:
+        return
+    sizes = loader([aube_batch()])
+    assert list(sizes) == ["fixture-aube"]
+    bulk = store.subgraph()
+    assert store.bulk_loader() is None  # not empty any more
+    store.upsert(aube_batch())  # what an upsert writes is already there
+    assert store.subgraph() == bulk
+    assert (len(bulk.nodes), len(bulk.edges)) == (11, 16)
+    assert store.datasets() == [AUBE]
