@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
+from graph.model import Batch
 from graph.neo4j_store import Neo4jStore, connect
 from graph.oxigraph_store import OxigraphStore
 from loaders.case_studies import read_case_studies
@@ -37,10 +38,15 @@ def real(neo4j_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     driver = connect(neo4j_server)
     neo = Neo4jStore(driver)
     neo.clear()
-    with OxigraphStore(path) as store:
-        for output in real_sources():
-            store.upsert(output.batch)
+    def batches() -> Iterator[Batch]:
+        for output in real_sources():  # each output written before the next is read
             neo.upsert(output.batch)
+            yield output.batch
+
+    with OxigraphStore(path) as store:
+        # as `maillage load reel` writes into an empty store: its bulk path
+        # (tests/test_oxigraph_bulk.py proves it writes what upserts write)
+        store.bulk_load(batches())
     yield Real(path, neo)
     neo.clear()  # in batches: the next modules empty the database in one transaction
     driver.close()
