@@ -8,20 +8,16 @@ cached; a node's IRI is checked once (an IRI the N-Quads grammar refuses raises
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Final
 
-from graph.kinds import RelKind
 from graph.model import Batch, Edge, PropValue, Provenance
 from graph.ontology import superclasses
 from graph.rdf import (
     DCT,
-    ID,
     MLG,
-    ORG,
     RDF,
     SCHEMA,
     XSD,
@@ -29,7 +25,9 @@ from graph.rdf import (
     iri,
     is_qualified,
     prop_predicate,
+    qualified_class,
     rel_predicate,
+    relation_iri_text,
 )
 
 __all__ = ["NQuadsWriter", "nquads_chunks"]
@@ -44,11 +42,6 @@ _BOOLEAN: Final = f"^^<{XSD}boolean>"
 _INTEGER: Final = f"^^<{XSD}integer>"
 _DOUBLE: Final = f"^^<{XSD}double>"
 _DATE: Final = f"^^<{XSD}date>"
-_QUALIFIED_CLASS: Final = {
-    RelKind.PARTNER_OF: f"{MLG}Partnership",
-    RelKind.MEMBER_OF: f"{ORG}Membership",
-}
-_QUALIFIED: Final = f"{MLG}QualifiedRelation"
 # what an IRIREF of N-Quads may not hold
 _BAD_IRI: Final = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _ESCAPES: Final = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
@@ -148,8 +141,8 @@ class NQuadsWriter:
         self.lines += 1
         if not is_qualified(edge):
             return direct
-        r = f"<{ID}rel/{hashlib.sha1('|'.join(edge.ident).encode()).hexdigest()[:20]}>"
-        cls, parents = self._type(_QUALIFIED_CLASS.get(edge.rel, _QUALIFIED))
+        r = f"<{relation_iri_text(edge)}>"
+        cls, parents = self._type(qualified_class(edge.rel))
         lines = [
             direct,
             f"{r} {_TYPE} {cls} {graph} .\n{r} {_TYPE} {cls} .\n",

@@ -50,8 +50,10 @@ __all__ = [
     "predicate_prop",
     "predicate_rel",
     "prop_predicate",
+    "qualified_class",
     "rel_predicate",
     "relation_iri",
+    "relation_iri_text",
     "to_literal",
 ]
 
@@ -225,8 +227,13 @@ def graph_iri(source: str) -> NamedNode:
 
 
 def relation_iri(edge: Edge) -> NamedNode:
+    return NamedNode(relation_iri_text(edge))
+
+
+def relation_iri_text(edge: Edge) -> str:
+    """The IRI of a qualified relation's resource, as text (`relation_iri`)."""
     digest = hashlib.sha1("|".join(edge.ident).encode()).hexdigest()[:20]
-    return NamedNode(f"{ID}rel/{digest}")
+    return f"{ID}rel/{digest}"
 
 
 _QUALIFIED_CLASS: Final = {
@@ -238,6 +245,12 @@ TO: Final = NamedNode(MLG + "to")
 RELATION: Final = NamedNode(MLG + "relation")
 KEY: Final = NamedNode(MLG + "key")
 QUALIFIED: Final = MLG + "QualifiedRelation"
+
+
+def qualified_class(rel: RelKind) -> str:
+    """The class of a qualified relation's resource: `mlg:Partnership`,
+    `org:Membership`, or `mlg:QualifiedRelation`."""
+    return _QUALIFIED_CLASS.get(rel, QUALIFIED)
 
 
 def node_quads(node: Node, graph: NamedNode) -> Iterator[Quad]:
@@ -265,7 +278,7 @@ def edge_quads(edge: Edge, graph: NamedNode) -> Iterator[Quad]:
     if not is_qualified(edge):
         return
     rel = relation_iri(edge)
-    yield Quad(rel, RDF_TYPE, NamedNode(_QUALIFIED_CLASS.get(edge.rel, QUALIFIED)), graph)
+    yield Quad(rel, RDF_TYPE, NamedNode(qualified_class(edge.rel)), graph)
     yield Quad(rel, FROM, subject, graph)
     yield Quad(rel, TO, target, graph)
     yield Quad(rel, RELATION, rel_predicate(edge.rel), graph)
