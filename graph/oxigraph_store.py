@@ -59,6 +59,8 @@ class OxigraphStore:
     as many processes as wish (each write is refused); no process may write it then."""
 
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else None
+        self.read_only = read_only
         try:
             if read_only:
                 if path is None:
@@ -73,15 +75,10 @@ class OxigraphStore:
                 if path is not None:
                     Path(path).mkdir(parents=True, exist_ok=True)
                 self._store = Store(str(path)) if path is not None else Store()
-                if path is not None and (Path(path) / _BULK_MARKER).exists():
-                    # a bulk load into this store, empty before, was interrupted: empty again
-                    del self._store
-                    gc.collect()
-                    self._store = _reopened_empty(Path(path))
+                if self.path is not None and (self.path / _BULK_MARKER).exists():
+                    self._discard_bulk()  # a bulk load into this store, empty before, was interrupted
         except OSError as e:
             raise StoreError(f"impossible d'ouvrir le magasin embarqué {path} : {e}") from e
-        self.path = Path(path) if path is not None else None
-        self.read_only = read_only
         self._state = _read_state(self.path)
 
     # -- writing ---------------------------------------------------------------
@@ -131,15 +128,15 @@ class OxigraphStore:
         """Load batches into an empty store at full speed with pyoxigraph's bulk loader
         (for first loads and benchmarks, not for updates), whole or not at all.
 
-        The batches are written as N-Quads text (`graph.nquads`) in large chunks, which
-        a second thread hands to the bulk loader while the next chunk is being built.
+        The batches are written as N-Quads text (`graph.nquads`) in large chunks, read
+        as one stream by one call of the bulk loader (`_bulk_write`).
         A marker file in the store's directory stands for the load until it is flushed:
         a load that fails removes what it wrote, and a store reopened with the marker
         still there (the process was killed) is emptied again, as it was before.
         Returns the number of quads written in the named graphs and dataset metadata
         (the merged graph's copies are written too, not counted)."""
         self._writable()
-        if next(iter(self._store.named_graphs()), None) is not None:
+        if self._holds_data():
             raise StoreError("bulk_load demande un magasin vide ; pour une mise à jour, utiliser upsert")
         writer = NQuadsWriter()
         self._mark_bulk()
@@ -160,7 +157,7 @@ class OxigraphStore:
     def bulk_loader(self) -> BulkLoader | None:
         """`bulk_load` followed by the quads each dataset states, while the store is
         empty and writable; None otherwise."""
-        if self.read_only or next(iter(self._store.named_graphs()), None) is not None:
+        if self.read_only or self._holds_data():
             return None
 
         def load(batches: Iterable[Batch]) -> dict[str, int]:
@@ -168,6 +165,9 @@ class OxigraphStore:
             return self.dataset_sizes()
 
         return load
+
+    def _holds_data(self) -> bool:
+        return next(iter(self._store.named_graphs()), None) is not None
 
     def _settle(self, changed: int) -> None:
         """After a large commit, flush it from the write-ahead log into the database's
