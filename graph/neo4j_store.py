@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final, LiteralString, cast
@@ -442,10 +442,15 @@ class Neo4jStore:
     def _absent_ends(self, tx: ManagedTransaction, batch: Batch, nodes: Collection[str]) -> set[str]:
         """The ends of the batch's relations that are neither in the batch nor in the store."""
         wanted = sorted({end for e in batch.edges for end in (e.source, e.target)} - set(nodes))
+        return set(wanted) - self._existing(tx.run, wanted)
+
+    def _existing(self, run: Callable[..., Iterable[Any]], ids: list[str]) -> set[str]:
+        """The ids among `ids` the database holds, looked up in chunks with `run` (a
+        session's read, or `tx.run` inside a transaction)."""
         found: set[str] = set()
-        for chunk in _chunks(wanted, self.chunk_size):
-            found.update(r["id"] for r in tx.run(EXISTING_IDS, ids=list(chunk)))
-        return set(wanted) - found
+        for chunk in _chunks(ids, self.chunk_size):
+            found.update(record["id"] for record in run(EXISTING_IDS, ids=list(chunk)))
+        return found
 
     def _run_chunks(self, tx: ManagedTransaction, query: LiteralString, rows: Sequence[Any]) -> None:
         for chunk in _chunks(rows, self.chunk_size):
@@ -582,11 +587,7 @@ class Neo4jStore:
 
     def existing_ids(self, ids: Iterable[str]) -> set[str]:
         """The ids among `ids` the store holds, looked up in chunks."""
-        wanted = list(dict.fromkeys(ids))
-        found: set[str] = set()
-        for chunk in _chunks(wanted, self.chunk_size):
-            found.update(record["id"] for record in self._read(EXISTING_IDS, ids=list(chunk)))
-        return found
+        return self._existing(self._read, list(dict.fromkeys(ids)))
 
     def subgraph(self) -> Subgraph:
         nodes = self._read(READ_ALL_NODES)

@@ -363,17 +363,8 @@ def _bulk_write(bulk: BulkLoader, done: list[ReadOutput]) -> list[LoadReport]:
             merged = sum(1 for n in own_nodes(output) if n in written)
             yield output.batch
             written.update(n.id for n in output.batch.nodes)
-            batch = output.batch
-            report = LoadReport(batch.provenance.source, len(batch.nodes), len(batch.edges))
-            reports.append(
-                report_of(
-                    output,
-                    file=current.file,
-                    merged=merged,
-                    seconds=time.perf_counter() - started,
-                    written=report,
-                )
-            )
+            seconds = time.perf_counter() - started
+            reports.append(report_of(output, file=current.file, merged=merged, seconds=seconds))
 
     sizes = bulk(batches())
     for report in reports:

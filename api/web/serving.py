@@ -156,12 +156,6 @@ def _supervise(children: list[int]) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, lambda *_: None)  # the workers get it too and stop
-    for pid in children:
-        while True:
-            try:
-                os.waitpid(pid, 0)
-                break
-            except ChildProcessError:
-                break
-            except InterruptedError:
-                continue
+    for pid in children:  # waitpid retries by itself when a signal interrupts it (PEP 475)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, 0)
