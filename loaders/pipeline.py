@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -352,24 +352,31 @@ def _bulk_write(bulk: BulkLoader, done: list[ReadOutput]) -> list[LoadReport]:
     all (on the embedded store `OxigraphStore.bulk_load`): the same quads and reports as
     one upsert per output, at bulk speed, without holding a transaction's quads in memory."""
     reports: list[LoadReport] = []
-    written: set[str] = set()
-    done.reverse()
 
-    def batches() -> Iterator[Batch]:
+    def pending() -> Iterator[tuple[str, LoaderOutput, float]]:
+        done.reverse()
         while done:  # each output let go once written
             current = done.pop()
-            output = current.output
-            started = time.perf_counter() - current.seconds
-            merged = sum(1 for n in own_nodes(output) if n in written)
-            yield output.batch
-            written.update(n.id for n in output.batch.nodes)
-            seconds = time.perf_counter() - started
-            reports.append(report_of(output, file=current.file, merged=merged, seconds=seconds))
+            yield current.file, current.output, time.perf_counter() - current.seconds
 
-    sizes = bulk(batches())
+    sizes = bulk(_reported(pending(), reports))
     for report in reports:
         report.triples_added = sizes.get(report.source, 0)
     return reports
+
+
+def _reported(
+    timed: Iterable[tuple[str, LoaderOutput, float]], reports: list[LoadReport]
+) -> Iterator[Batch]:
+    """The batches of `timed` (file, output, when its parsing began) for a bulk loader,
+    each output's report appended to `reports` once its batch is written; its own nodes
+    an earlier output wrote count as merged."""
+    written: set[str] = set()
+    for file, output, started in timed:
+        merged = len(set(own_nodes(output)) & written)
+        yield output.batch
+        written.update(n.id for n in output.batch.nodes)
+        reports.append(report_of(output, file=file, merged=merged, seconds=time.perf_counter() - started))
 
 
 def _newly_closed(read_output: LoaderOutput, planned: LoaderOutput) -> int:
@@ -387,21 +394,15 @@ def load_fresh(
     reports as `load`, streamed (each output parsed when the previous one is written),
     without `load`'s checks before writing (for first loads: the demo, benchmarks)."""
     known = KnownNodes()
-    held: set[str] = set()
     reports: list[LoadReport] = []
 
-    def batches() -> Iterator[Batch]:
+    def produced() -> Iterator[tuple[str, LoaderOutput, float]]:
         for request in requests:
             for file, output, started in _timed(outputs(request, known, frame=frame)):
-                merged = len(set(own_nodes(output)) & held)
-                yield output.batch
-                held.update(n.id for n in output.batch.nodes)
-                known.add_batch(output.batch)
-                reports.append(
-                    report_of(output, file=file, merged=merged, seconds=time.perf_counter() - started)
-                )
+                yield file, output, started
+                known.add_batch(output.batch)  # written: later sources may name its nodes
 
-    store.bulk_load(batches())
+    store.bulk_load(_reported(produced(), reports))
     return reports
 
 
