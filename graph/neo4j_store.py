@@ -637,6 +637,18 @@ class Neo4jStore:
             raise KeyError(f"nœud inconnu : {node_id}")
         return found
 
+    def induced(self, ids: Iterable[str]) -> Subgraph:
+        """Nodes `ids` and the relations between them, with their ledgers."""
+        wanted = sorted(set(ids))
+
+        def work(tx: ManagedTransaction) -> Subgraph:
+            return subgraph_of(
+                list(tx.run(NODE_LEDGERS, ids=wanted)), list(tx.run(READ_EDGES_AMONG, ids=wanted))
+            )
+
+        with self._errors("lecture"), self._session() as session:
+            return session.execute_read(work)
+
     def projection(
         self, *, territory: str | None = None, kinds: Collection[NodeKind] | None = None
     ) -> nx.MultiDiGraph:

@@ -437,7 +437,7 @@ class OxigraphStore:
             step = self._adjacent(frontier) - reached
             reached |= step
             frontier = step
-        return self._induced(reached)
+        return self.induced(reached)
 
     def _adjacent(self, ids: set[str]) -> set[str]:
         if not ids:
@@ -452,8 +452,9 @@ class OxigraphStore:
         )
         return {id_of_iri(row["n"].value) for row in rows}
 
-    def _induced(self, ids: set[str]) -> Subgraph:
+    def induced(self, ids: Iterable[str]) -> Subgraph:
         """Nodes `ids` and the relations between them, with their qualifications."""
+        ids = set(ids)
         quads: list[Quad] = []
         for node_id in sorted(ids):
             subject = NamedNode(iri(node_id))

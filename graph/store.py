@@ -68,6 +68,11 @@ class GraphStore(Protocol):
         """The subgraph induced by the nodes at most `depth` relations away, any direction."""
         ...
 
+    def induced(self, ids: Iterable[str]) -> Subgraph:
+        """The nodes among `ids` the store holds, with every fact about them, and the
+        relations between them (unknown ids are left out)."""
+        ...
+
     def subgraph(self) -> Subgraph:
         """Every node and relation."""
         ...
