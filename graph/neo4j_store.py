@@ -101,6 +101,7 @@ from graph.neo4j_ledger import (
     Tagged,
     batch_edges,
     batch_nodes,
+    dangling,
     family_label,
     kind_labels,
     new_edge_properties,
@@ -528,9 +529,7 @@ class Neo4jStore:
             for end in (edge.source, edge.target):
                 if end in absent:
                     raise StoreError(
-                        f"{batch.provenance.source} : la relation {edge.rel.value} "
-                        f"{edge.source} → {edge.target} nomme {end}, "
-                        "qui n'est ni dans le lot ni dans le magasin"
+                        dangling(batch.provenance.source, edge.rel, edge.source, edge.target, end)
                     )
 
     def bulk_loader(self) -> None:
