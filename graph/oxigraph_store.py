@@ -96,8 +96,8 @@ class OxigraphStore:
             )
         if (path / _CHECKPOINT_MARKER).exists():
             raise StoreError(
-                f"magasin {path} : un chargement y a été interrompu ; l'ouvrir en écriture (toute commande "
-                "maillage) le remet dans son état d'avant ce chargement"
+                f"magasin {path} : un chargement y est en cours ou a été interrompu ; interrompu, l'ouvrir "
+                "en écriture (toute commande maillage) le remet dans son état d'avant ce chargement"
             )
 
     # -- writing ---------------------------------------------------------------

@@ -220,7 +220,7 @@ def test_a_load_killed_leaves_the_state_before_or_after(backend: str, aube: Terr
     if not backend.startswith("bolt://") and point == "10":
         marker = Path(backend) / "maillage-checkpoint-pending"
         assert marker.exists()
-        with pytest.raises(StoreError, match="un chargement y a été interrompu"):
+        with pytest.raises(StoreError, match="un chargement y est en cours ou a été interrompu"):
             OxigraphStore(backend, read_only=True)
     store = opened(backend)
     try:
