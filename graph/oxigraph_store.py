@@ -140,10 +140,16 @@ class OxigraphStore:
 
     def _write_new(self, batch: Batch, *, skip: Collection[Quad]) -> int:
         """A dataset seen for the first time: every quad is new (but those in `skip`,
-        written by an earlier part). Streamed, in one transaction; the merged graph only
-        gains (writing a quad it holds changes nothing). Returns the quads written."""
+        written by an earlier part). Streamed, in one transaction; inside `atomic`, by
+        the bulk writer (files written directly, no transaction held in memory: `atomic`
+        gives the atomicity). The merged graph only gains (writing a quad it holds
+        changes nothing). Returns the quads written."""
         seen: set[Quad] = set(skip)
-        self._store.extend(_with_merged(_distinct(batch_quads(batch), seen)))
+        quads = _with_merged(_distinct(batch_quads(batch), seen))
+        if self._guarded:
+            self._store.bulk_extend(quads)
+        else:
+            self._store.extend(quads)
         return len(seen) - len(skip)
 
     def _write_update(self, batch: Batch, graph: NamedNode) -> tuple[int, int]:
