@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -50,6 +51,12 @@ class GraphStore(Protocol):
         speed and whole or not at all, returning per dataset what it holds afterwards
         (the unit of `LoadReport.triples_added`); None when the backend has none, or the
         store is not empty or not writable: then each batch is upserted."""
+        ...
+
+    def atomic(self) -> AbstractContextManager[None]:
+        """A scope whose writes are whole or not at all: on any exception inside, the
+        store is left as it was before the scope (and after a kill, as before or as
+        after it). A load of several datasets writes them all inside one."""
         ...
 
     def remove_dataset(self, source: str) -> int:
