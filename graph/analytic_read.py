@@ -421,9 +421,20 @@ class RdfFacets:
         self._lock = threading.RLock()
 
     def _read(self, queries: Sequence[str]) -> Iterator[bytes]:
-        if self._store.state() != self._state:
+        store = self._open()
+        if store.state() != self._state:
             raise stale()
-        return _serialised(self._store, queries)
+        return _serialised(store, queries)
+
+    def _open(self) -> OxigraphStore:
+        """The store, reopened read-only at its path if it was closed since the core was
+        read (a projection outlives the store it came from)."""
+        if hasattr(self._store, "_store"):  # `OxigraphStore.close` drops it
+            return self._store
+        if self._store.path is None:
+            raise stale("le magasin en mémoire d'où la lire a été fermé")
+        self._store = OxigraphStore(self._store.path, read_only=True)
+        return self._store
 
     def _datasets(self) -> Sequence[str]:
         if self._graphs is None:

@@ -190,3 +190,16 @@ def test_facets_cached_on_disk_serve_another_process_and_a_write_invalidates_the
         assert after.facet("naf", "org:plus-tard") == "naf:01.11Z"
         assert after.places == built.places
         assert after.facet("achats", TROYES_BUYER) == built.facet("achats", TROYES_BUYER)
+
+
+def test_facets_outlive_the_store_they_are_read_from(tmp_path: Path) -> None:
+    with OxigraphStore(tmp_path / "store") as store:
+        fill(store)
+        ag = analytic_projection(store, cache=False)
+    assert ag.facet("naf", PAYSAGE) == "naf:81.30Z"  # the store reopened, read-only
+    memory = OxigraphStore()
+    fill(memory)
+    lost = analytic_projection(memory, cache=False)
+    memory.close()
+    with pytest.raises(StaleProjectionError, match="fermé"):
+        lost.facets["naf"]
