@@ -1,9 +1,9 @@
 """How well `partner_candidates` finds the partnerships the synthetic generator held out,
 against baselines measured in the same run; and how fast it answers.
 
-    python -m bench.recommend_eval GENERATED_DIR [GENERATED_DIR ...] [--json OUT]
+    python -m bench.recommend_eval GENERATED_DIR [GENERATED_DIR ...] [--learn] [--json OUT]
     python -m bench.recommend_eval --latency GENERATED_DIR [--queries 200] [--json OUT]
-    python -m bench.recommend_eval --decp [--hide 0.2] [--seed S] [--json OUT]
+    python -m bench.recommend_eval --decp [--hide 0.2] [--seed S] [--learn] [--json OUT]
 
 Each GENERATED_DIR is the output of `maillage generate` (a département or the national
 preset). The graph is built in memory from the loaders' batches (the real frame of the
@@ -18,8 +18,11 @@ for the recommender and for baselines ranking the same candidates: distance only
 Marché-style filter (activity fit by the correspondence tables) ordered by popularity
 (number of ties); each single link-prediction index from the structure. Ties are
 broken by one random order shared by every method. For reference only, the generator's
-own rule ranks the same candidates (`oracle_regle_du_generateur`): the ceiling of the
-task, read here from `ground_truth.json` after the recommender has ranked.
+own rule ranks the same candidates (`oracle_regle_du_generateur`): the Bayes ranking
+of the task, read here from `ground_truth.json` after the recommender has ranked. The
+rule also gives each method's expected recall@10 (`recall@10_attendu`): the chance that
+a partner drawn by the rule is in its first 10, free of the noise of the few held-out
+partners; the oracle's is the ceiling of every ranking.
 
 Real held-out co-contracting (`--decp`). The real sources of `load reel` (structures,
 SIRENE, jobs, networks, public procurement) are read in memory; a fraction `--hide` of
@@ -28,7 +31,15 @@ the contracts with two holders or more is hidden — their `HOLDS` and
 contract is left — and for each holder of a hidden contract, the recommender ranks every
 holder-like organisation (companies, associations, inclusive employers) for
 `cotraitance`; the other holders of the hidden contract are the relevant ones. Same
-metrics and baselines as above.
+metrics and baselines as above, and two ceilings: the share of relevant holders the
+graph reaches at all (within 3 ties, or holding contracts of a common buyer), and the
+best ranking that is any function of the evidence (`feature_ceiling`).
+
+Learned weights (`--learn`). A training split is hidden from the evaluation's own
+observed graph — a fraction of the partnerships the generated files state, or of the
+multi-holder contracts still visible — and `fit_weights` fits the weights of the
+recommender's reasons and three indices on it (`queries.ranking`), before the ground
+truth is read; the fitted ranking is `recommandation_apprise`.
 
 Latency. After the network and the index are built, `partner_candidates` with reasons
 (limit 20, radius 30 km) for random SIAE and objectives: p50, p95, max in ms.
@@ -49,6 +60,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from bench.machine import machine
 from graph.kinds import OrgKind, PartnershipType, RelKind
 from graph.model import Batch, Subgraph
 from graph.projection import to_networkx
@@ -70,7 +82,7 @@ from queries.partners import (
     partner_candidates,
     partner_index,
 )
-from queries.ranking import fit_choice, learned_score, pair_features
+from queries.ranking import fit_choice, learned_score, pair_features, prior_weights
 
 __all__ = ["evaluate", "latency", "main", "network_of", "ranking_metrics"]
 
@@ -130,15 +142,6 @@ def _hides(edge: Any, hidden: Collection[str]) -> bool:
 
 
 HOLDER_KINDS: Final = COMPANY | INCLUSIVE | {OrgKind.ASSOCIATION.value}
-
-
-def decp_held_out(
-    *, fraction: float = 0.2, seed: int = 0, data_dir: Path | None = None
-) -> tuple[OrgNetwork, list[dict[str, str]], dict[str, int]]:
-    """The real network with a fraction of the multi-holder contracts hidden, the hidden
-    co-contracting pairs (both directions, as `evaluate` reads them) and counts."""
-    network, rows, counts, _ = held_out_contracts(decp_batches(data_dir), fraction=fraction, seed=seed)
-    return network, rows, counts
 
 
 def decp_batches(data_dir: Path | None = None) -> list[Batch]:
@@ -222,27 +225,30 @@ def fit_weights(
     """The weights of `queries.ranking.pair_features` fitted on a training split: for
     each query of the `held_out` partnerships of `network` (hidden from it), the
     conditional logit of choosing them among their candidate pool (at most
-    `TRAINING_NEGATIVES` others, drawn uniformly). Call it with a network and pairs that
+    `TRAINING_NEGATIVES` others, drawn uniformly), pulled towards the recommender's own
+    weights (`prior_weights`). Call it with a network and pairs that
     do not hold the evaluation's held-out ties (see `held_out_contracts`)."""
     index = partner_index(network)
     rng = np.random.default_rng(seed)
-    groups: list[tuple[NDArray[np.float64], NDArray[np.bool_]]] = []
-    names: list[str] = []
+    examples: list[tuple[dict[str, NDArray[np.float64]], NDArray[np.bool_]]] = []
     for (actor, objective), partners in sorted(_queries(network, held_out).items()):
         s, candidates, distance = candidate_pool(index, actor, objective, kinds=kinds)
         positive = np.isin(candidates, sorted(network.index[p] for p in partners))
         if not positive.any():
             continue
-        features = pair_features(index, s, candidates, objective, distance)
-        names = names or sorted(features)
         others = np.flatnonzero(~positive)
         drawn = rng.choice(others, size=min(TRAINING_NEGATIVES, len(others)), replace=False)
         chosen = np.concatenate([np.flatnonzero(positive), np.sort(drawn)])
-        X = np.stack([features.get(name, np.zeros(len(candidates)))[chosen] for name in names], axis=1)
-        groups.append((X, positive[chosen]))
-    if not groups:
+        features = pair_features(index, s, candidates, objective, distance)
+        examples.append(({name: values[chosen] for name, values in features.items()}, positive[chosen]))
+    if not examples:
         return {}
-    weights = fit_choice(groups)
+    names = sorted({name for features, _ in examples for name in features})
+    groups = [
+        (np.stack([features.get(name, np.zeros(len(chosen))) for name in names], axis=1), chosen)
+        for features, chosen in examples
+    ]
+    weights = fit_choice(groups, prior=prior_weights(names))
     return {name: round(float(w), 6) for name, w in zip(names, weights, strict=True)}
 
 
@@ -562,14 +568,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
+    sys.stderr.write(f"machine: {machine()}\n")
     results: dict[str, Any] = {}
     if args.decp:
         started = time.perf_counter()
-        network, rows, counts = decp_held_out(fraction=args.hide, seed=args.seed)
+        batches = decp_batches()
+        network, rows, counts, hidden = held_out_contracts(batches, fraction=args.hide, seed=args.seed)
         sys.stderr.write(f"DECP: network built in {time.perf_counter() - started:.1f} s, {counts}\n")
-        results["decp-cotraitance"] = evaluate(
-            network, rows, seed=args.seed, kinds=HOLDER_KINDS, ceiling=True
-        )
+        weights = None
+        if args.learn:
+            # the training split: more contracts hidden from the evaluation's network, never its own
+            training, training_rows, training_counts, _ = held_out_contracts(
+                batches, fraction=args.hide, seed=args.seed + 1000, hidden=hidden
+            )
+            weights = fit_weights(training, training_rows, seed=args.seed, kinds=HOLDER_KINDS)
+            sys.stderr.write(f"DECP: weights fitted on {training_counts}: {weights}\n")
+        decp = evaluate(network, rows, seed=args.seed, kinds=HOLDER_KINDS, ceiling=True, weights=weights)
+        results["decp-cotraitance"] = decp | ({"poids_appris": weights} if weights else {})
     for generated in args.generated:
         started = time.perf_counter()
         batches = list(batches_of(generated))

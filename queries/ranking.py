@@ -5,7 +5,9 @@ The fit sees only an observed graph: the caller hides a fraction of that graph's
 (say, co-held contracts), ranks for their ends, and the hidden ties are the positives;
 the weights never see the ties held out for the evaluation (`bench/recommend_eval.py`).
 Each feature is a reason's contribution or an index (log-scaled), so a learned weight
-multiplies a reason the user can check.
+multiplies a reason the user can check. The fit starts from, and is pulled towards,
+the recommender's own weights (1 for each reason, 0 for each index): with few examples
+it stays the recommender.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from queries.linkpred import adamic_adar, katz, personalised_pagerank
 from queries.partner_index import Objective, PartnerIndex
 from queries.partners import candidate_scores
 
-__all__ = ["INDEX_FEATURES", "fit_choice", "learned_score", "pair_features"]
+__all__ = ["INDEX_FEATURES", "fit_choice", "learned_score", "pair_features", "prior_weights"]
 
 INDEX_FEATURES: Final = ("adamic_adar", "katz", "pagerank")
 KATZ_SCALE: Final = 1.0e3  # Katz (β 0.05) times this: a 3-walk counts 0.125, a 2-walk 2.5
@@ -47,12 +49,17 @@ def pair_features(
 
 
 def fit_choice(
-    groups: Sequence[tuple[NDArray[np.float64], NDArray[np.bool_]]], *, l2: float = L2, iterations: int = 50
+    groups: Sequence[tuple[NDArray[np.float64], NDArray[np.bool_]]],
+    *,
+    prior: NDArray[np.float64] | None = None,
+    l2: float = L2,
+    iterations: int = 50,
 ) -> NDArray[np.float64]:
     """The weights w of the conditional logit of the groups: in each group (the
     candidates of one query, a row each, and which ones were chosen), a chosen candidate
     is drawn with probability exp(x·w) / sum over the group of exp(x·w). Newton's method
-    minimises the negative log-likelihood plus l2 / 2 |w|².
+    minimises the negative log-likelihood plus l2 / 2 |w - prior|² (prior: 0 by default),
+    so that with few examples the weights stay near the prior.
 
     >>> X = np.array([[0.0], [1.0], [2.0]])
     >>> groups = [(X, np.array([False, False, True])), (X, np.array([False, True, False]))]
@@ -60,9 +67,10 @@ def fit_choice(
     [0.4362]
     """
     width = groups[0][0].shape[1] if groups else 0
-    w = np.zeros(width)
+    centre = np.zeros(width) if prior is None else np.asarray(prior, dtype=np.float64)
+    w = centre.copy()
     for _ in range(iterations):
-        gradient = l2 * w
+        gradient = l2 * (w - centre)
         hessian = l2 * np.eye(width)
         for X, chosen in groups:
             z = X @ w
@@ -78,6 +86,12 @@ def fit_choice(
         if np.abs(step).max() < 1e-10:
             break
     return w
+
+
+def prior_weights(names: Sequence[str]) -> NDArray[np.float64]:
+    """The weights before any fit: 1 for each reason (its hand-set contribution, the
+    recommender's score), 0 for the indices it does not use."""
+    return np.array([0.0 if name in INDEX_FEATURES else 1.0 for name in names])
 
 
 def learned_score(

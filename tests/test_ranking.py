@@ -14,7 +14,7 @@ from bench.recommend_eval import HOLDER_KINDS, fit_weights, held_out_contracts, 
 from graph.kinds import RelKind
 from graph.model import Batch
 from queries.partners import Objective, candidate_pool, candidate_scores, partner_index
-from queries.ranking import fit_choice, learned_score, pair_features
+from queries.ranking import fit_choice, learned_score, pair_features, prior_weights
 from tests.partners_fixture import BB, ELEC, M1, M4, PAYSAGE, RESTO, partners_batch, procurement_batch
 
 
@@ -36,6 +36,24 @@ def test_the_choice_fit_maximises_the_penalised_conditional_likelihood() -> None
     # a feature that never differs within a group cannot be learned: its weight stays 0
     flat = [(np.array([[1.0], [1.0]]), np.array([True, False]))]
     assert fit_choice(flat).tolist() == [0.0]
+    # nor can it move from its prior: the recommender's own weights, 1 a reason, 0 an index
+    prior = prior_weights(["distance", "katz"])
+    assert prior.tolist() == [1.0, 0.0]
+    assert fit_choice(
+        [(np.array([[1.0, 2.0], [1.0, 2.0]]), np.array([True, False]))], prior=prior
+    ).tolist() == [
+        1.0,
+        0.0,
+    ]
+    # with a prior, the penalty pulls towards it: the optimum of the same loss centred there
+    centred = fit_choice(groups, l2=0.5, prior=np.array([1.0, -1.0]))
+
+    def shifted(w: np.ndarray) -> float:
+        return loss(w) - 0.25 * float(w @ w) + 0.25 * float((w - [1.0, -1.0]) @ (w - [1.0, -1.0]))
+
+    assert centred.tolist() == pytest.approx(
+        minimize(shifted, np.zeros(2), method="BFGS").x.tolist(), abs=1e-5
+    )
 
 
 def test_the_learned_score_is_the_weighted_sum_of_the_features() -> None:
