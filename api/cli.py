@@ -283,5 +283,10 @@ def neo4j_start(
     raise typer.Exit(code=main(args))
 
 
+from api import cli_neo4j  # noqa: E402 - registers on the group defined above
+
+cli_neo4j.register(neo4j_app)
+
+
 if __name__ == "__main__":  # pragma: no cover
     app()

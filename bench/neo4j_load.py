@@ -3,7 +3,7 @@ against one MERGE per row, in one run, with a profile of where the time goes.
 
     python -m bench.neo4j_load                  # about 100,000 nodes
     python -m bench.neo4j_load --nodes 20000 --sample 2000 --chunk 10000
-    python -m bench.neo4j_load --national       # the national preset, current path only
+    python -m bench.neo4j_load --national       # the national preset: importer and current path
 
 One run, on the real server (`graph.neo4j_server.Neo4jServer`, Neo4j 5.26 Community
 in a child JVM, fresh data directory, heap `--heap`):
@@ -16,7 +16,11 @@ in a child JVM, fresh data directory, heap `--heap`):
    (`bench.neo4j_before`), in upserts of `--chunk` rows;
 3. after: the database emptied, the whole graph with `Neo4jStore.upsert`, the same upserts;
    both paths must leave the same counts;
-4. printed, and written as JSON to `bench/results/`: rows/s of each path and their
+4. import: the same graph by the offline importer into a new database
+   (`graph.neo4j_import.import_batches`: the graph in memory and its CSV files,
+   ``neo4j-admin database import full``, one server start for the schema), then a
+   server on it; its counts must equal the upserts';
+5. printed, and written as JSON to `bench/results/`: rows/s of each path and their
    ratios, the profile of each (`bench.neo4j_profile`: Python before the transaction,
    Python building rows, per statement the driver's time and the server's own account,
    the operators of its plan, commit), the JVM's heap (``dbms.queryJmx``) and resident
@@ -26,6 +30,7 @@ The graph is `bench.synthetic.synthetic_graph` (geography, organisations of ever
 kind, memberships, typed partnerships), sized to about `--nodes` nodes; with
 `--national`, the real frame and the generated national preset as
 `bench.national_load` builds them (steps 1 and 2 skipped).
+Ratios: after / before, after / naive, import / after (same run, same graph).
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from bench.neo4j_before import BeforeStore
 from bench.neo4j_profile import Profile, timed
 from bench.synthetic import synthetic_graph
 from graph.model import Batch, Edge, Node
+from graph.neo4j_import import import_batches
 from graph.neo4j_server import DEFAULT_HEAP, NEO4J_VERSION, Neo4jServer
 from graph.neo4j_store import Neo4jStore, connect, family_label
 from loaders.formats import KnownNodes
@@ -193,6 +199,42 @@ def national_batches(workdir: Path) -> list[Batch]:
     return batches
 
 
+def import_path(batches: Sequence[Batch], rows: int, heap: str) -> dict[str, Any]:
+    """The offline importer into a new database (`graph.neo4j_import`): its steps' times,
+    rows/s over all of them, the child JVMs' peak resident memory (importer and the one
+    server start that builds the schema), then the server on it: counts and JVM memory."""
+    home = Path(tempfile.mkdtemp(prefix="maillage-neo4j-import-bench-"))
+    try:
+        report = import_batches(batches, home, heap=heap)
+        children_peak = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+        server = Neo4jServer(log_level="WARN", heap=heap)
+        server.start(data_dir=home, timeout=300)
+        try:
+            driver = connect(server.uri, server.auth)
+            try:
+                counts = Neo4jStore(driver).counts()
+                memory = jvm_memory(driver, launcher_pid(server.port))
+            finally:
+                driver.close()
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    figures: dict[str, Any] = {
+        "seconds": round(report.seconds, 2),
+        "rows_per_s": round(rows / report.seconds),
+        "prepare_s": round(report.prepare_s, 2),
+        "import_s": round(report.import_s, 2),
+        "schema_s": round(report.schema_s, 2),
+        "import_rows_per_s": round(rows / report.import_s),
+        "nodes": report.nodes,
+        "relationships": report.relationships,
+        "children_peak_rss_mib": children_peak,
+        "jvm_after_start": memory,
+    }
+    return {**figures, "counts": counts}
+
+
 def run(nodes: int, sample: int, chunk: int, *, national_preset: bool, heap: str) -> dict[str, Any]:
     started = time.perf_counter()
     if national_preset:
@@ -222,6 +264,16 @@ def run(nodes: int, sample: int, chunk: int, *, national_preset: bool, heap: str
         "graph": {"nodes": total_nodes, "relations": total_rows - total_nodes, "rows": total_rows},
         "rows_per_upsert": chunk,
     }
+    _say("import (neo4j-admin database import full into a new database, then the schema) …")
+    imported = import_path(batches, total_rows, heap)
+    import_counts = imported.pop("counts")
+    result["import"] = imported
+    _say(
+        f"  {imported['seconds']:.1f} s, {imported['rows_per_s']:,} rows/s "
+        f"(prepare {imported['prepare_s']} s, "
+        f"importer {imported['import_s']} s = {imported['import_rows_per_s']:,} rows/s, "
+        f"schema {imported['schema_s']} s); child JVMs peak resident {imported['children_peak_rss_mib']} MiB"
+    )
     with Neo4jServer(log_level="WARN", heap=heap) as server:
         driver = connect(server.uri, server.auth)
         pid = launcher_pid(server.port)
@@ -275,6 +327,9 @@ def run(nodes: int, sample: int, chunk: int, *, national_preset: bool, heap: str
                 _say(line)
             counts = after.counts()
             assert sum(counts.nodes.values()) == total_nodes, "every node written"
+            assert counts == import_counts, "the importer and the upserts write the same graph"
+            result["ratio_import_after"] = round(after_s / imported["seconds"], 1)
+            _say(f"import / after: {result['ratio_import_after']}× faster")
             if not national_preset:
                 assert counts == before_counts, "both paths write the same graph"
                 result["ratio_after_before"] = round(before_s / after_s, 1)
@@ -312,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--national",
         action="store_true",
-        help="the national preset (real frame + generated files), the current path only",
+        help="the national preset (real frame + generated files): importer and current path only",
     )
     parser.add_argument(
         "--heap", default=DEFAULT_HEAP, help=f"JVM heap of the server (default {DEFAULT_HEAP})"

@@ -277,6 +277,14 @@ def fold_edges(records: Iterable[tuple[str, str, str, str, str | None]]) -> list
     return edges
 
 
+def dangling(source: str, rel: RelKind, start: str, end: str, absent: str) -> str:
+    """The refusal of a batch whose relation names a node nobody declares (both write paths)."""
+    return (
+        f"{source} : la relation {rel.value} {start} → {end} nomme {absent}, "
+        "qui n'est ni dans le lot ni dans le magasin"
+    )
+
+
 def batch_nodes(batch: Batch) -> dict[str, dict[str, Any]]:
     """Each node's ledger entry for this dataset, types checked (ValueError names the node)."""
     entries: dict[str, dict[str, Any]] = {}

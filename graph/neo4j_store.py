@@ -50,6 +50,7 @@ from neo4j import (
     NotificationMinimumSeverity,
     Record,
     Session,
+    Transaction,
 )
 from neo4j.exceptions import (
     AuthError,
@@ -100,6 +101,7 @@ from graph.neo4j_ledger import (
     Tagged,
     batch_edges,
     batch_nodes,
+    dangling,
     family_label,
     kind_labels,
     new_edge_properties,
@@ -214,6 +216,7 @@ class Neo4jStore:
         self.chunk_size = chunk_size
         self._owns_driver = owns_driver
         self._schema_ready = False
+        self._tx: Transaction | None = None  # inside `atomic`: every read and write goes through it
 
     # -- plumbing --------------------------------------------------------------------------------
 
@@ -254,6 +257,9 @@ class Neo4jStore:
         def work(tx: ManagedTransaction) -> list[Record]:
             return list(tx.run(query, dict(params or {})))
 
+        if self._tx is not None:  # inside `atomic`: what it has written so far is read too
+            with self._errors("lecture"):
+                return work(cast(ManagedTransaction, self._tx))
         with self._errors("lecture"), self._session() as session:
             return session.execute_read(work)
 
@@ -283,9 +289,40 @@ class Neo4jStore:
         except (TypeError, ValueError) as e:
             raise StoreError(f"{source} : lot non écrit : {e}") from e
         self.ensure_schema()
-        with self._errors(f"écriture de {source}"), self._session() as session:
-            session.execute_write(self._write, batch, nodes, edges)
+        if self._tx is not None:  # inside `atomic`: in its transaction
+            with self._errors(f"écriture de {source}"):
+                self._write(cast(ManagedTransaction, self._tx), batch, nodes, edges)
+        else:
+            with self._errors(f"écriture de {source}"), self._session() as session:
+                session.execute_write(self._write, batch, nodes, edges)
         return LoadReport(source=source, nodes_written=len(batch.nodes), edges_written=len(batch.edges))
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One write transaction for whatever is written inside (every upsert, the
+        ledgers and ``Dataset`` nodes with them), read by the reads inside: committed
+        at the end, rolled back on any exception, so that the database is as it was.
+        Nested: the outermost one counts. (The transaction holds its changes in the
+        server's memory until the commit: see docs/reliability.md, limits.)"""
+        if self._tx is not None:
+            yield
+            return
+        self.ensure_schema()
+        with self._errors("ouverture d'une transaction"):
+            session = self._session()
+            self._tx = session.begin_transaction()
+        try:
+            yield
+            with self._errors("validation de la transaction"):
+                self._tx.commit()
+        finally:
+            tx, self._tx = self._tx, None
+            try:
+                tx.close()  # rolls back what was not committed
+            except (Neo4jError, DriverError, OSError):
+                pass  # the connection is gone: so is the transaction
+            finally:
+                session.close()
 
     def _write(
         self,
@@ -492,9 +529,7 @@ class Neo4jStore:
             for end in (edge.source, edge.target):
                 if end in absent:
                     raise StoreError(
-                        f"{batch.provenance.source} : la relation {edge.rel.value} "
-                        f"{edge.source} → {edge.target} nomme {end}, "
-                        "qui n'est ni dans le lot ni dans le magasin"
+                        dangling(batch.provenance.source, edge.rel, edge.source, edge.target, end)
                     )
 
     def bulk_loader(self) -> None:
@@ -637,6 +672,18 @@ class Neo4jStore:
         if found is None:
             raise KeyError(f"nœud inconnu : {node_id}")
         return found
+
+    def induced(self, ids: Iterable[str]) -> Subgraph:
+        """Nodes `ids` and the relations between them, with their ledgers."""
+        wanted = sorted(set(ids))
+
+        def work(tx: ManagedTransaction) -> Subgraph:
+            return subgraph_of(
+                list(tx.run(NODE_LEDGERS, ids=wanted)), list(tx.run(READ_EDGES_AMONG, ids=wanted))
+            )
+
+        with self._errors("lecture"), self._session() as session:
+            return session.execute_read(work)
 
     def projection(
         self, *, territory: str | None = None, kinds: Collection[NodeKind] | None = None

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import gc
 import io
+import os
 import shutil
 import traceback
 import uuid
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import IO, Any, cast
@@ -24,7 +26,7 @@ import networkx as nx
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QuerySolutions, RdfFormat, Store, Triple
 
 from graph.kinds import NodeKind, RelKind
-from graph.model import Batch, Counts, LoadReport, Node, Provenance, Subgraph
+from graph.model import Batch, Counts, Edge, LoadReport, Node, Provenance, Subgraph
 from graph.nquads import NQuadsWriter, nquads_chunks
 from graph.ontology import superclasses
 from graph.projection import project
@@ -34,6 +36,7 @@ from graph.rdf import (
     RDF_TYPE,
     batch_quads,
     class_kind,
+    dataset_quads,
     graph_iri,
     iri,
     is_qualified,
@@ -61,19 +64,18 @@ class OxigraphStore:
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
         self.path = Path(path) if path is not None else None
         self.read_only = read_only
+        self._snapshot: Store | None = None  # inside `atomic` on an in-memory store: the store before
+        self._guarded = False  # inside `atomic`: a failure restores the store as it was
         try:
             if read_only:
                 if path is None:
                     raise StoreError("un magasin en lecture seule a besoin d'un chemin")
-                if (Path(path) / _BULK_MARKER).exists():
-                    raise StoreError(
-                        f"magasin {path} : un chargement en masse y a été interrompu ; l'ouvrir en écriture "
-                        "le vide (il l'était avant ce chargement)"
-                    )
+                self._refuse_interrupted(Path(path))
                 self._store = Store.read_only(str(path))
             else:
                 if path is not None:
                     Path(path).mkdir(parents=True, exist_ok=True)
+                    _settle_checkpoint(Path(path))  # a load killed inside `atomic`: back to before it
                 self._store = Store(str(path)) if path is not None else Store()
                 if self.path is not None and (self.path / _BULK_MARKER).exists():
                     self._discard_bulk()  # a bulk load into this store, empty before, was interrupted
@@ -81,10 +83,26 @@ class OxigraphStore:
             raise StoreError(f"impossible d'ouvrir le magasin embarqué {path} : {e}") from e
         self._state = _read_state(self.path)
 
+    @staticmethod
+    def _refuse_interrupted(path: Path) -> None:
+        """A reader would see a part of a load that was interrupted: refused."""
+        if (path / _BULK_MARKER).exists():
+            raise StoreError(
+                f"magasin {path} : un chargement en masse y a été interrompu ; l'ouvrir en écriture "
+                "le vide (il l'était avant ce chargement)"
+            )
+        if (path / _CHECKPOINT_MARKER).exists():
+            raise StoreError(
+                f"magasin {path} : un chargement y a été interrompu ; l'ouvrir en écriture (toute commande "
+                "maillage) le remet dans son état d'avant ce chargement"
+            )
+
     # -- writing ---------------------------------------------------------------
 
     def upsert(self, batch: Batch) -> LoadReport:
-        """Write a batch in one transaction.
+        """Write a batch in one transaction; inside `atomic`, in parts of `PART_NODES`
+        nodes (with their outgoing relations), one transaction each: `atomic` restores
+        the store if anything fails, and no transaction holds a national dataset.
 
         Values a node or relation already had in the same dataset are replaced by
         the batch's; values from other datasets stay beside them.
@@ -92,37 +110,110 @@ class OxigraphStore:
         self._writable()
         self._check_endpoints(batch)
         graph = graph_iri(batch.provenance.source)
-        stale: list[Quad] = []
+        fresh = not self._store.contains_named_graph(graph)
+        parts = _parts(batch, PART_NODES) if self._guarded else [batch]
+        metadata = set(dataset_quads(batch.provenance))
+        added = removed = 0
         try:
-            if self._store.contains_named_graph(graph):
-                new = list(dict.fromkeys(batch_quads(batch)))
-                fresh = set(new)
-                novel = [q for q in new if q not in self._store]
-                added = len(novel)
-                stale = list(dict.fromkeys(self._stale_quads(batch, fresh)))
-                merged_in, merged_out = self._merged_changes(graph, novel, stale)
-                if stale or merged_out:
-                    self._store.update(_delete_insert(stale + merged_out, new + merged_in))
-                elif added:
-                    self._store.extend(new + merged_in)
-            else:
-                # A dataset seen for the first time: every quad is new. Streamed, in one transaction;
-                # the merged graph only gains (writing a quad it holds changes nothing).
-                seen: set[Quad] = set()
-                self._store.extend(_with_merged(_distinct(batch_quads(batch), seen)))
-                added = len(seen)
+            for number, part in enumerate(parts):
+                if fresh:
+                    added += self._write_new(part, skip=metadata if number else frozenset())
+                else:
+                    part_added, part_removed = self._write_update(part, graph)
+                    added, removed = added + part_added, removed + part_removed
         except (TypeError, ValueError, SyntaxError) as e:
             raise StoreError(f"{batch.provenance.source} : lot non écrit : {e}") from e
-        if added or stale:
-            self._settle(added + len(stale))
+        if added or removed:
+            if not self._guarded:  # inside `atomic`, the end of the load flushes
+                self._settle(added + removed)
             self._bump_state()
         return LoadReport(
             source=batch.provenance.source,
             nodes_written=len(batch.nodes),
             edges_written=len(batch.edges),
             triples_added=added,
-            triples_removed=len(stale),
+            triples_removed=removed,
         )
+
+    def _write_new(self, batch: Batch, *, skip: Collection[Quad]) -> int:
+        """A dataset seen for the first time: every quad is new (but those in `skip`,
+        written by an earlier part). Streamed, in one transaction; the merged graph only
+        gains (writing a quad it holds changes nothing). Returns the quads written."""
+        seen: set[Quad] = set(skip)
+        self._store.extend(_with_merged(_distinct(batch_quads(batch), seen)))
+        return len(seen) - len(skip)
+
+    def _write_update(self, batch: Batch, graph: NamedNode) -> tuple[int, int]:
+        """Replace what the dataset said of the batch's nodes, in one transaction.
+        Returns the quads added and removed."""
+        new = list(dict.fromkeys(batch_quads(batch)))
+        fresh = set(new)
+        novel = [q for q in new if q not in self._store]
+        stale = list(dict.fromkeys(self._stale_quads(batch, fresh)))
+        merged_in, merged_out = self._merged_changes(graph, novel, stale)
+        if stale or merged_out:
+            self._store.update(_delete_insert(stale + merged_out, new + merged_in))
+        elif novel:
+            self._store.extend(new + merged_in)
+        return len(novel), len(stale)
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Whatever is written inside is written whole or not at all: a failure (an
+        exception) restores the store as it was, and so does the next writable opening
+        after the process was killed inside (a reader refuses the store until then).
+
+        On disk, a RocksDB checkpoint of the store (`Store.backup`: hard links to its
+        immutable files, milliseconds whatever its size) is taken in the store's
+        folder, then a marker file stands for the load until the store is flushed; in
+        memory, the store before is kept as a copy. Writes inside may then be split
+        into smaller transactions (`upsert`). Nested: the outermost one counts."""
+        self._writable()
+        if self._guarded:
+            yield
+            return
+        self._take_checkpoint()
+        self._guarded = True
+        try:
+            yield
+            if self.path is not None:
+                self._store.flush()
+        except BaseException as e:
+            # the failed frames may hold the database's iterators: let them go, so that it can be closed
+            traceback.clear_frames(e.__traceback__)
+            self._guarded = False
+            self._restore_checkpoint()
+            raise
+        self._guarded = False
+        self._release_checkpoint()
+
+    def _take_checkpoint(self) -> None:
+        if self.path is None:
+            self._snapshot = Store()
+            self._snapshot.bulk_extend(self._store.quads_for_pattern(None, None, None, None))
+            return
+        checkpoint = self.path / _CHECKPOINT
+        shutil.rmtree(checkpoint, ignore_errors=True)
+        self._store.backup(str(checkpoint))
+        _write_atomically(self.path / _CHECKPOINT_MARKER, "a load inside `atomic` has not finished\n")
+
+    def _release_checkpoint(self) -> None:
+        self._snapshot = None
+        if self.path is not None:
+            (self.path / _CHECKPOINT_MARKER).unlink(missing_ok=True)
+            shutil.rmtree(self.path / _CHECKPOINT, ignore_errors=True)
+
+    def _restore_checkpoint(self) -> None:
+        """The store as `_take_checkpoint` found it."""
+        if self.path is None:
+            assert self._snapshot is not None
+            self._store, self._snapshot = self._snapshot, None
+        else:
+            del self._store
+            gc.collect()  # the last reference to the database releases its lock
+            _settle_checkpoint(self.path)
+            self._store = Store(str(self.path))
+        self._bump_state()
 
     def bulk_load(self, batches: Iterable[Batch], *, chunk_bytes: int = 32 * 1024**2) -> int:
         """Load batches into an empty store at full speed with pyoxigraph's bulk loader
@@ -437,7 +528,7 @@ class OxigraphStore:
             step = self._adjacent(frontier) - reached
             reached |= step
             frontier = step
-        return self._induced(reached)
+        return self.induced(reached)
 
     def _adjacent(self, ids: set[str]) -> set[str]:
         if not ids:
@@ -452,8 +543,9 @@ class OxigraphStore:
         )
         return {id_of_iri(row["n"].value) for row in rows}
 
-    def _induced(self, ids: set[str]) -> Subgraph:
+    def induced(self, ids: Iterable[str]) -> Subgraph:
         """Nodes `ids` and the relations between them, with their qualifications."""
+        ids = set(ids)
         quads: list[Quad] = []
         for node_id in sorted(ids):
             subject = NamedNode(iri(node_id))
@@ -509,15 +601,95 @@ class OxigraphStore:
 
 _STATE_FILE = "maillage-state"
 FLUSH_AFTER_QUADS = 20_000  # a commit this large is flushed at once (`OxigraphStore._settle`)
+PART_NODES = 20_000  # inside `atomic`, a batch is written in parts of this many nodes (`upsert`)
 _BULK_MARKER = "maillage-bulk-load"
+_CHECKPOINT = "maillage-checkpoint"  # the store before a load inside `atomic` (a RocksDB checkpoint)
+_CHECKPOINT_MARKER = "maillage-checkpoint-pending"  # the load has not finished: restore the checkpoint
 
 
 def _reopened_empty(path: Path) -> Store:
     """Remove the database at `path` (closed) and open an empty one there."""
-    for child in path.iterdir():
-        if child.name != _STATE_FILE:
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    _remove_database(path)
     return Store(str(path))
+
+
+def _remove_database(path: Path, *, keep: Collection[str] = ()) -> None:
+    """Remove the database files at `path` (closed), not the state token nor `keep`."""
+    for child in path.iterdir():
+        if child.name != _STATE_FILE and child.name not in keep:
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+
+def _settle_checkpoint(path: Path) -> None:
+    """Before opening the (closed) database at `path`: when a load inside `atomic`
+    did not finish (its marker is there), put the checkpoint taken before it back in
+    place of the database, then drop the checkpoint. Each step can be run again if
+    this one is interrupted: the marker goes only once the database is the checkpoint."""
+    checkpoint = path / _CHECKPOINT
+    marker = path / _CHECKPOINT_MARKER
+    if marker.exists():
+        if not checkpoint.is_dir():
+            raise StoreError(
+                f"magasin {path} : un chargement y a été interrompu et la copie d'avant ce chargement "
+                f"({checkpoint}) manque : recharger le magasin"
+            )
+        _remove_database(path, keep=(_CHECKPOINT, _CHECKPOINT_MARKER))
+        for file in checkpoint.iterdir():
+            if file.suffix == ".sst":  # immutable: shared with the checkpoint
+                os.link(file, path / file.name)
+            else:  # the log, the manifest…: written again once opened
+                shutil.copy2(file, path / file.name)
+        _sync_directory(path)
+        marker.unlink()
+    shutil.rmtree(checkpoint, ignore_errors=True)
+
+
+def _sync_directory(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write a small file whole or not at all, on disk when this returns."""
+    tmp = path.with_name(f"{path.name}.tmp")
+    with tmp.open("w", encoding="ascii") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(path)
+    _sync_directory(path.parent)
+
+
+def _parts(batch: Batch, size: int) -> list[Batch]:
+    """A batch cut into batches of at most `size` distinct nodes, each with the
+    relations leaving its nodes; the relations leaving nodes the batch does not hold
+    in the last one. Every quad of a part is about its own nodes (and their
+    relations), so writing the parts one after the other writes the batch."""
+    if len(batch.nodes) <= size:
+        return [batch]
+    by_id: dict[str, list[Node]] = {}
+    for node in batch.nodes:
+        by_id.setdefault(node.id, []).append(node)
+    ids = list(by_id)
+    leaving: dict[str, list[Edge]] = {}
+    for edge in batch.edges:
+        leaving.setdefault(edge.source if edge.source in by_id else "", []).append(edge)
+    parts = []
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        parts.append(
+            Batch(
+                batch.provenance,
+                [n for i in chunk for n in by_id[i]],
+                [e for i in chunk for e in leaving.get(i, ())],
+            )
+        )
+    if "" in leaving:
+        parts.append(Batch(batch.provenance, [], leaving[""]))
+    return parts
 
 
 def _bulk_write(store: Store, chunks: Iterable[bytes]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -52,6 +53,12 @@ class GraphStore(Protocol):
         store is not empty or not writable: then each batch is upserted."""
         ...
 
+    def atomic(self) -> AbstractContextManager[None]:
+        """A scope whose writes are whole or not at all: on any exception inside, the
+        store is left as it was before the scope (and after a kill, as before or as
+        after it). A load of several datasets writes them all inside one."""
+        ...
+
     def remove_dataset(self, source: str) -> int:
         """Remove a dataset atomically: what it states, and the nodes and relations no
         other dataset states. Returns how much it removed in the backend's unit (quads,
@@ -66,6 +73,11 @@ class GraphStore(Protocol):
 
     def neighbourhood(self, node_id: str, *, depth: int = 1) -> Subgraph:
         """The subgraph induced by the nodes at most `depth` relations away, any direction."""
+        ...
+
+    def induced(self, ids: Iterable[str]) -> Subgraph:
+        """The nodes among `ids` the store holds, with every fact about them, and the
+        relations between them (unknown ids are left out)."""
         ...
 
     def subgraph(self) -> Subgraph:

@@ -4,7 +4,7 @@ line, the demo, the web API, the tests).
 A `LoadRequest` names a source (`LoadSource`) and what it needs: a file or a
 generated directory, the data directory, a column mapping, a dataset name.
 `outputs` turns it into loader outputs, in write order; `load` writes them into
-any store, one atomic upsert each, and returns one `LoadReport` per dataset
+any store, one upsert each, all of them or none, and returns one `LoadReport` per dataset
 (rows read, loaded, merged, rejected, unresolved, time); `load_fresh` writes
 several requests into an empty embedded store at bulk speed, with the same
 outputs and the same reports.
@@ -17,7 +17,8 @@ and the store is left as it was. Into an empty embedded store, the outputs are
 then written by the bulk loader, whole or not at all; otherwise each output is
 written as an update of its dataset (`loaders.update.plan_update`): what a newer
 list no longer holds is end-dated, changed values keep their former value,
-withdrawn relations go.
+withdrawn relations go; the whole request inside `GraphStore.atomic`, so that a
+failure while writing (or a kill) leaves the store as it was.
 
 What each source means:
 
@@ -324,9 +325,10 @@ def load(
     ceiling: Ceiling | None = None,
 ) -> list[LoadReport]:
     """Load a request into `store`: every file read and checked first (`read`, which
-    raises `LoadAborted` before anything is written), then one atomic upsert and one
-    report per dataset, in load order, each an update of the dataset as the store
-    holds it (`plan_update`). Loading the same request again changes nothing."""
+    raises `LoadAborted` before anything is written), then one upsert and one report
+    per dataset, in load order, each an update of the dataset as the store holds it
+    (`plan_update`), all of them whole or not at all (`GraphStore.atomic`). Loading
+    the same request again changes nothing."""
     done = read(store, request, frame=frame, ceiling=ceiling)
     held = {d.source for d in store.datasets()}
     sources = [d.output.batch.provenance.source for d in done]
@@ -335,15 +337,16 @@ def load(
         return _bulk_write(bulk, done)
     reports: list[LoadReport] = []
     done.reverse()
-    while done:  # each output let go once written
-        current = done.pop()
-        output = current.output
-        if not current.partial and output.batch.provenance.source in held:
-            output = plan_update(store, output)
-        started = time.perf_counter() - current.seconds
-        report = write(store, output, file=current.file, started=started)
-        report.closed = _newly_closed(current.output, output)
-        reports.append(report)
+    with store.atomic():  # every dataset, or none
+        while done:  # each output let go once written
+            current = done.pop()
+            output = current.output
+            if not current.partial and output.batch.provenance.source in held:
+                output = plan_update(store, output)
+            started = time.perf_counter() - current.seconds
+            report = write(store, output, file=current.file, started=started)
+            report.closed = _newly_closed(current.output, output)
+            reports.append(report)
     return reports
 
 

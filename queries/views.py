@@ -17,14 +17,16 @@ __all__ = ["case_study_view", "neighbourhood_view", "organisation_circle"]
 
 def case_study_view(store: GraphStore, *, source: str = "guide-avise-2021") -> nx.MultiDiGraph:
     """The organisations one dataset names and the relations it states between them
-    (places left out, so the page shows who works with whom)."""
-    G = store.projection()
-    orgs = [n for n, data in G.nodes(data=True) if family(str(n)) == "org" and source in data["sources"]]
-    view = G.subgraph(orgs).copy()
-    view.remove_edges_from(
-        [(u, v, k) for u, v, k, data in view.edges(keys=True, data=True) if source not in data["sources"]]
-    )
-    return view
+    (places left out, so the page shows who works with whom), each with every fact the
+    store holds about it.
+
+    Reads the dataset, then its organisations: a bounded view costs what it shows, not
+    a projection of the whole store."""
+    stated = store.dataset(source)
+    orgs = {n.id for n in stated.nodes if family(n.id) == "org"}
+    wanted = {e.ident for e in stated.edges if e.source in orgs and e.target in orgs}
+    found = store.induced(orgs)
+    return to_networkx(Subgraph(found.nodes, tuple(e for e in found.edges if e.ident in wanted)))
 
 
 def neighbourhood_view(store: GraphStore, node_id: str, *, depth: int = 1) -> nx.MultiDiGraph:

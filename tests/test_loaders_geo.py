@@ -43,8 +43,9 @@ def centroids(geography: tuple[CommuneIndex, list[LoaderOutput]]) -> LoaderOutpu
 @pytest.fixture(scope="module")
 def store(geography: tuple[CommuneIndex, list[LoaderOutput]]) -> Iterator[OxigraphStore]:
     oxi = OxigraphStore()
-    for output in geography[1]:
-        oxi.upsert(output.batch)
+    # as `maillage load` writes into an empty store (tests/test_oxigraph_bulk.py proves
+    # the bulk path writes what upserts write)
+    oxi.bulk_load(output.batch for output in geography[1])
     yield oxi
     oxi.close()
 

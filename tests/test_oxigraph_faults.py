@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The load as `maillage load guide FILE` runs it, with a kill at one point:
 # "bulk": the third N-Quads chunk of a load into an empty store (bulk path);
 # "before-commit": an update's SPARQL text is built, not yet applied;
-# "after-commit": an update was committed and the call returned.
+# "after-commit": the load's checkpoint was released (the load is whole), the call not returned.
 _CHILD = """
 import os, signal, sys
 from pathlib import Path
@@ -48,12 +48,11 @@ elif point == "before-commit":
         die()
     oxi._delete_insert = update_text
 elif point == "after-commit":
-    settle = oxi.OxigraphStore._settle
-    def settle_then_die(self, changed):
-        settle(self, changed)
+    release = oxi.OxigraphStore._release_checkpoint
+    def release_then_die(self):
+        release(self)
         die()
-    oxi.OxigraphStore._settle = settle_then_die
-    oxi.FLUSH_AFTER_QUADS = 1 << 62  # the commit stays in the write-ahead log
+    oxi.OxigraphStore._release_checkpoint = release_then_die
 store = oxi.OxigraphStore(store_path)
 load(store, LoadRequest(LoadSource.GUIDE, Path(guide)))
 store.close()

@@ -124,6 +124,47 @@ def test_neighbourhood_depth_two(store: GraphStore) -> None:
     }
 
 
+def test_induced_keeps_every_fact_of_the_nodes_and_only_the_relations_between_them(
+    store: GraphStore,
+) -> None:
+    store.upsert(aube_batch())
+    other = Provenance("annuaire-reel", date(2023, 5, 2))
+    store.upsert(
+        Batch(
+            other,
+            [
+                Node(
+                    "org:menuiserie",
+                    OrgKind.ENTREPRISE,
+                    "Menuiserie Champenoise",
+                    {"siret": "11111111100011"},
+                )
+            ],
+            [
+                Edge(
+                    "org:boutique-boulot",
+                    RelKind.PARTNER_OF,
+                    "org:menuiserie",
+                    {"type": "recrutement"},
+                    "recrutement",
+                )
+            ],
+        )
+    )
+    found = store.induced(["org:menuiserie", "org:boutique-boulot", "org:inconnue"])
+    assert found.node_ids() == {"org:boutique-boulot", "org:menuiserie"}
+    assert triples(found) == {
+        ("org:boutique-boulot", "PARTNER_OF", "org:menuiserie", "achat_responsable"),
+        ("org:boutique-boulot", "PARTNER_OF", "org:menuiserie", "recrutement"),
+    }
+    menuiserie = next(n for n in found.nodes if n.id == "org:menuiserie")
+    assert menuiserie.props["siret"] == "11111111100011"
+    assert menuiserie.sources == ("annuaire-reel", "fixture-aube")
+    hire = next(e for e in found.edges if e.key == "recrutement")
+    assert hire.sources == ("annuaire-reel", "fixture-aube")
+    assert store.induced([]) == Subgraph((), ())
+
+
 def test_neighbourhood_of_unknown_node_raises(store: GraphStore) -> None:
     with pytest.raises(KeyError, match="org:inconnue"):
         store.neighbourhood("org:inconnue")
