@@ -68,7 +68,17 @@ def fit_choice(
     """
     width = groups[0][0].shape[1] if groups else 0
     centre = np.zeros(width) if prior is None else np.asarray(prior, dtype=np.float64)
+
+    def loss(w: NDArray[np.float64]) -> float:
+        total = 0.5 * l2 * float((w - centre) @ (w - centre))
+        for X, chosen in groups:
+            z = X @ w
+            top = z.max()
+            total -= float(z[chosen].sum() - np.count_nonzero(chosen) * (top + np.log(np.exp(z - top).sum())))
+        return total
+
     w = centre.copy()
+    current = loss(w)
     for _ in range(iterations):
         gradient = l2 * (w - centre)
         hessian = l2 * np.eye(width)
@@ -82,8 +92,14 @@ def fit_choice(
             centred = X - mean
             hessian += k * (centred.T * p) @ centred
         step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-10:
+        # Newton's step, halved until the loss decreases (a full step can overshoot)
+        size = 1.0
+        while size > 1e-8 and (trial := loss(w - size * step)) > current:
+            size /= 2
+        if size <= 1e-8:
+            break
+        w, current = w - size * step, trial
+        if np.abs(size * step).max() < 1e-10:
             break
     return w
 
