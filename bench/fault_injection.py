@@ -1,6 +1,7 @@
 """Fault injection: kill `maillage load` with SIGKILL at random points, then check that
-the store it was writing holds, for every dataset, either what it held before the
-load or what a whole load writes: never a part of a dataset.
+the store it was writing holds either what it held before the load or what a whole
+load writes: every dataset as before, or every one as after (a load onto a store
+holding data is one `GraphStore.atomic` scope), never a part.
 
     python -m bench.fault_injection                         # load reel, 8 kills
     python -m bench.fault_injection --trials 20 --seed 7
@@ -14,8 +15,9 @@ store and compares each dataset's quads (its named graph and metadata) with the
 before and after states. The merged default graph is checked too: every triple of a
 named graph is in it. Bounded by `--trials`; not part of the test suite (minutes).
 Reported as JSON: the machine, the reference duration, and per trial the delay, how
-far the load had gone (datasets complete) and the verdict. Exit 1 if any trial finds
-a store that is neither.
+far the load had gone (datasets complete), the time the first opening after the kill
+took (restoring the store as it was, if the load had not finished) and the verdict.
+Exit 1 if any trial finds a store that is neither.
 
 `--recovery N` measures instead what a kill -9 right after a large commit costs the
 next command: a child process upserts about N generated triples (`bench.synthetic`)
@@ -32,6 +34,7 @@ import argparse
 import hashlib
 import json
 import random
+import resource
 import shutil
 import signal
 import subprocess
@@ -92,9 +95,11 @@ def run_load(store: Path, load: list[str], *, kill_after: float | None) -> tuple
 class Trial:
     delay_s: float
     killed: bool
+    reopen_s: float  # the first (writable) opening after the kill: restoring the checkpoint if any
     datasets_after: int  # datasets the load changes, found as a whole load writes them
     datasets_before: int  # datasets the load changes, found as before (absent, if new)
     partial: list[str]  # datasets in neither state: a failure
+    whole: bool  # every dataset as before, or every one as after: the load is whole or not at all
     merged_ok: bool
 
 
@@ -186,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         reference = root / "reference"
         shutil.copytree(base, reference)
         duration, _ = run_load(reference, args.load, kill_after=None)
-        sys.stderr.write(f"uninterrupted load: {duration:.1f} s\n")
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # the largest child so far
+        sys.stderr.write(f"uninterrupted load: {duration:.1f} s, peak RSS {peak / 1024**2:,.0f} MiB\n")
         after = fingerprints(reference)
         trials: list[Trial] = []
         for _ in range(args.trials):
@@ -195,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(base, trial_store)
             delay = rng.uniform(0.0, duration)
             _, killed = run_load(trial_store, args.load, kill_after=delay)
+            started = time.perf_counter()
+            OxigraphStore(trial_store).close()
+            reopen = time.perf_counter() - started
             found = fingerprints(trial_store)
             every = set(found) | set(before) | set(after)
             # a dataset's state: its hash, or None when the store does not hold it
@@ -205,20 +214,23 @@ def main(argv: list[str] | None = None) -> int:
                 trial := Trial(
                     round(delay, 2),
                     killed,
+                    round(reopen, 2),
                     len(in_after),
                     len(in_before),
                     partial,
+                    found in (before, after),
                     merged_graph_holds_every_dataset(trial_store),
                 )
             )
             sys.stderr.write(f"trial {len(trials)}: {json.dumps(asdict(trial))}\n")
-    failed = [t for t in trials if t.partial or not t.merged_ok]
+    failed = [t for t in trials if t.partial or not t.whole or not t.merged_ok]
     sys.stdout.write(
         json.dumps(
             {
                 "machine": machine(),
                 "load": args.load,
                 "reference_seconds": round(duration, 1),
+                "reference_peak_rss_mib": round(peak / 1024**2),
                 "datasets_written_by_a_whole_load": sum(1 for g in after if after[g] != before.get(g)),
                 "trials": [asdict(t) for t in trials],
                 "failed": len(failed),

@@ -75,10 +75,13 @@ class OxigraphStore:
             else:
                 if path is not None:
                     Path(path).mkdir(parents=True, exist_ok=True)
-                    _settle_checkpoint(Path(path))  # a load killed inside `atomic`: back to before it
                 self._store = Store(str(path)) if path is not None else Store()
                 if self.path is not None and (self.path / _BULK_MARKER).exists():
                     self._discard_bulk()  # a bulk load into this store, empty before, was interrupted
+                if self.path is not None and (self.path / _CHECKPOINT).exists():
+                    # the database's lock is ours: no load is running, and one killed inside
+                    # `atomic` left its marker: back to the store before it (or a leftover checkpoint goes)
+                    self._restore_checkpoint()
         except OSError as e:
             raise StoreError(f"impossible d'ouvrir le magasin embarqué {path} : {e}") from e
         self._state = _read_state(self.path)
@@ -209,10 +212,13 @@ class OxigraphStore:
             assert self._snapshot is not None
             self._store, self._snapshot = self._snapshot, None
         else:
-            del self._store
-            gc.collect()  # the last reference to the database releases its lock
+            pending = (self.path / _CHECKPOINT_MARKER).exists()
+            if pending:
+                del self._store
+                gc.collect()  # the last reference to the database releases its lock
             _settle_checkpoint(self.path)
-            self._store = Store(str(self.path))
+            if pending:
+                self._store = Store(str(self.path))
         self._bump_state()
 
     def bulk_load(self, batches: Iterable[Batch], *, chunk_bytes: int = 32 * 1024**2) -> int:
@@ -621,10 +627,10 @@ def _remove_database(path: Path, *, keep: Collection[str] = ()) -> None:
 
 
 def _settle_checkpoint(path: Path) -> None:
-    """Before opening the (closed) database at `path`: when a load inside `atomic`
-    did not finish (its marker is there), put the checkpoint taken before it back in
-    place of the database, then drop the checkpoint. Each step can be run again if
-    this one is interrupted: the marker goes only once the database is the checkpoint."""
+    """When a load inside `atomic` did not finish (its marker is there), put the
+    checkpoint taken before it back in place of the database at `path` (closed), then
+    drop the checkpoint. Each step can be run again if this one is interrupted: the
+    marker goes only once the database is the checkpoint."""
     checkpoint = path / _CHECKPOINT
     marker = path / _CHECKPOINT_MARKER
     if marker.exists():

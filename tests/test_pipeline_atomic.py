@@ -305,3 +305,35 @@ def test_a_leftover_checkpoint_without_its_marker_is_dropped_at_opening(tmp_path
     assert not (path / "maillage-checkpoint").exists()
     assert os.listdir(path)  # the database is still there
     shutil.rmtree(path)
+
+
+_HOLDS_A_LOAD_OPEN = """
+import sys
+from graph.oxigraph_store import OxigraphStore
+store = OxigraphStore(sys.argv[1])
+with store.atomic():
+    print("chargement", flush=True)
+    sys.stdin.readline()
+"""
+
+
+def test_opening_a_store_another_process_is_loading_restores_nothing(tmp_path: Path) -> None:
+    """The marker of a running load is not an interrupted one: the database's lock tells
+    them apart, so a second process is refused and the load goes on."""
+    path = tmp_path / "store"
+    with OxigraphStore(path) as store:
+        store.upsert(aube_batch())
+    loading = subprocess.Popen(
+        [sys.executable, "-c", _HOLDS_A_LOAD_OPEN, str(path)],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert loading.stdout is not None and loading.stdout.readline() == "chargement\n"
+    with pytest.raises(StoreError, match="impossible d'ouvrir le magasin embarqué"):
+        OxigraphStore(path)
+    assert (path / "maillage-checkpoint-pending").exists() and (path / "maillage-checkpoint").is_dir()
+    loading.communicate("\n")
+    assert loading.returncode == 0
+    assert not (path / "maillage-checkpoint").exists()
