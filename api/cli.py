@@ -11,6 +11,7 @@ import typer
 from api.choices import accent_free
 from api.cli_analysis import register as register_analysis
 from api.cli_datasets import register as register_datasets
+from api.cli_french import FrenchGroup
 from api.cli_options import DEFAULT_STORE, Neo4jOption, StoreOption, fail, open_graph, open_store
 from api.cli_partners import register as register_partners
 from api.cli_web import register as register_web
@@ -27,6 +28,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=FrenchGroup,
 )
 
 

@@ -1,16 +1,19 @@
 """Benchmark: the analytic projection and the network metrics on the national store.
 
     python -m bench.national_load --workdir DIR          # builds DIR/store once
-    flock /tmp/maillage-bench.lock python -m bench.analytics --store DIR/store
+    flock -x /tmp/maillage-cpu.lock python -m bench.analytics --store DIR/store
 
 Steps, each timed in wall-clock and CPU seconds: the organisation lens read cold
-(`analytic_projection`, disk cache removed), from the disk cache (as another process
-would: memory cache emptied), from the memory cache; every metric of
+(`analytic_projection`, disk cache removed: the graph core, its facets being read on
+first use), then every facet, the places and the codes read cold (`load_facets`);
+the same two from the disk cache (as another process would: memory cache emptied),
+the lens from the memory cache; every metric of
 `queries.analytics.metrics.network_metrics`; then, as the baseline, the old path
 `OxigraphStore.projection()` (every `Node` and `Edge` rebuilt into networkx),
 whose ratio to the cold projection is reported (`--no-baseline` skips it). Peak
 memory (`ru_maxrss`) is read before the baseline runs. Targets on the project's
-machine: projection < 10 s cold and < 1 s from cache, < 3 GiB, metrics < 30 s.
+machine: projection < 10 s cold and < 1 s from cache (with every facet), < 3 GiB,
+metrics < 30 s.
 """
 
 from __future__ import annotations
@@ -60,16 +63,21 @@ def run(store_path: Path, *, baseline: bool = True) -> dict[str, Any]:
     try:
         clear_memory_cache()
         ag, cold = timed(lambda: analytic_projection(store))
+        _, facets = timed(ag.load_facets)
         clear_memory_cache()
         again, disk = timed(lambda: analytic_projection(store))
+        _, disk_facets = timed(again.load_facets)
         _, memory = timed(lambda: analytic_projection(store))
         assert again.ids == ag.ids and again.graph.ecount() == ag.graph.ecount()
+        assert all(list(again.facets[name]) == list(ag.facets[name]) for name in ag.facets)
         result["projection"] = {
             "vertices": ag.graph.vcount(),
             "edges": ag.graph.ecount(),
             "places": len(ag.places),
             "cold": cold,
+            "facets_cold": facets,
             "from_disk_cache": disk,
+            "facets_from_disk_cache": disk_facets,
             "from_memory_cache": memory,
         }
         table, total = timed(lambda: network_metrics(ag))
@@ -91,11 +99,15 @@ def run(store_path: Path, *, baseline: bool = True) -> dict[str, Any]:
             result["ratio_baseline_to_cold"] = {
                 key: round(old[key] / cold[key], 1) if cold[key] else None for key in ("wall_s", "cpu_s")
             }
+            result["ratio_baseline_to_cold_with_facets"] = {
+                key: round(old[key] / (cold[key] + facets[key]), 1) if cold[key] + facets[key] else None
+                for key in ("wall_s", "cpu_s")
+            }
     finally:
         store.close()
     result["targets"] = {
         "cold_under_10_s": cold["wall_s"] < TARGET_COLD_S,
-        "cache_under_1_s": disk["wall_s"] < TARGET_CACHE_S,
+        "cache_under_1_s": disk["wall_s"] + disk_facets["wall_s"] < TARGET_CACHE_S,
         "peak_under_3_gib": result["peak_rss_bytes"] < TARGET_BYTES,
         "metrics_under_30_s": total["wall_s"] < TARGET_METRICS_S,
     }
@@ -112,7 +124,12 @@ def report(result: dict[str, Any]) -> str:
         f"organisation lens: {p['vertices']:,} vertices, {p['edges']:,} edges, {p['places']:,} places",
         f"{'step':<34} {'wall s':>8} {'CPU s':>8}",
     ]
-    for name, key in (("projection, cold", "cold"), ("projection, disk cache", "from_disk_cache")):
+    for name, key in (
+        ("projection, cold (graph core)", "cold"),
+        ("  then every facet, cold", "facets_cold"),
+        ("projection, disk cache", "from_disk_cache"),
+        ("  then every facet, disk cache", "facets_from_disk_cache"),
+    ):
         lines.append(f"{name:<34} {p[key]['wall_s']:>8} {p[key]['cpu_s']:>8}")
     hit = p["from_memory_cache"]
     lines.append(f"{'projection, memory cache':<34} {hit['wall_s']:>8} {hit['cpu_s']:>8}")
@@ -122,6 +139,8 @@ def report(result: dict[str, Any]) -> str:
         lines.append(f"{'baseline OxigraphStore.projection()':<34} {b['wall_s']:>8} {b['cpu_s']:>8}")
         r = result["ratio_baseline_to_cold"]
         lines.append(f"baseline ÷ cold projection: {r['wall_s']}× wall, {r['cpu_s']}× CPU")
+        r = result["ratio_baseline_to_cold_with_facets"]
+        lines.append(f"baseline ÷ cold projection with every facet: {r['wall_s']}× wall, {r['cpu_s']}× CPU")
     lines += [
         "",
         f"metrics on {x['organisations_with_a_tie']:,} organisations with a tie; betweenness "

@@ -45,7 +45,7 @@ def from_cache_file(path: Path) -> AnalyticGraph:
     with path.open("rb") as f:
         _, state = pickle.load(f)  # (version, state)
         payload = pickle.load(f)
-    if isinstance(payload, dict):  # the columnar format of `graph.analytic._write_cache`
+    if isinstance(payload, dict):  # the columnar format of `graph.analytic._write_core`
         found = analytic._read_cache(path, state)
         if found is None:
             raise ValueError(f"{path}: not a cache file of this version of graph.analytic")

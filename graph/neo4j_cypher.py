@@ -142,11 +142,14 @@ def for_rel(template: str, rel: RelKind) -> LiteralString:
 
 # The relations of one type the store holds among the batch's (those that may exist:
 # `Neo4jStore._may_exist`), found from their two ends by the `id` index.
+# Both ends found by the index (the hints), then the relation checked between them
+# (Expand(Into), from the end of smaller degree): without them the planner seeks one
+# end and expands all its relations (a commune's thousands of LOCATED_IN at national scale).
 EDGE_LOOKUP_TEMPLATE: Final = """
 UNWIND $rows AS row
-MATCH (s:Node {id: row.source})
-MATCH (t:Node {id: row.target})
-MATCH (s)-[r:REL_TYPE {key: row.key}]->(t)
+MATCH (s:Node {id: row.source})-[r:REL_TYPE {key: row.key}]->(t:Node {id: row.target})
+USING INDEX s:Node(id)
+USING INDEX t:Node(id)
 RETURN row.source AS source, row.target AS target, row.key AS key,
        r.by_source AS by_source, elementId(r) AS element_id
 """

@@ -34,7 +34,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -173,69 +173,79 @@ class ImportFiles:
     relationship_count: int
 
 
-def _type_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "long"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, date):
-        return "date"
-    if isinstance(value, WGS84Point):
-        return "point{crs:WGS-84}"
-    if isinstance(value, list):
-        return "string[]"
-    return "string"
-
-
 def _check_name(name: str) -> str:
     if not name or any(c in name for c in ':,"\n\r'):
         raise ImportRefused(f"propriété {name!r} : nom impossible à écrire dans un en-tête d'import")
     return name
 
 
-def _field(value: Any) -> str:
-    """A CSV field: strings always quoted (an unquoted empty field is no property)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        return repr(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, WGS84Point):
-        return f'"{{longitude:{value.longitude!r}, latitude:{value.latitude!r}}}"'
-    if isinstance(value, list):
-        for item in value:
-            if _ARRAY_DELIMITER in item:
-                raise ImportRefused(f"valeur de liste {item!r} : contient « {_ARRAY_DELIMITER} »")
-        return _quoted(_ARRAY_DELIMITER.join(value))
-    return _quoted(str(value))
-
-
 def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _float(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    return repr(value)
+
+
+def _point(value: WGS84Point) -> str:
+    return f'"{{longitude:{value.longitude!r}, latitude:{value.latitude!r}}}"'
+
+
+def _strings(value: list[str]) -> str:
+    for item in value:
+        if _ARRAY_DELIMITER in item:
+            raise ImportRefused(f"valeur de liste {item!r} : contient « {_ARRAY_DELIMITER} »")
+    return _quoted(_ARRAY_DELIMITER.join(value))
+
+
+Format = tuple[str, Callable[[Any], str]]
+"""A value's column type in a header, and how its CSV field is written (strings always
+quoted: an unquoted empty field is no property)."""
+
+_FORMATS: Final[dict[type, Format]] = {
+    str: ("string", _quoted),
+    bool: ("boolean", lambda value: "true" if value else "false"),
+    int: ("long", str),
+    float: ("double", _float),
+    date: ("date", date.isoformat),
+    WGS84Point: ("point{crs:WGS-84}", _point),
+    list: ("string[]", _strings),
+}
+
+
+def _format(value: Any) -> Format:
+    """The format of a value by its exact type; a subclass (a StrEnum member) as its base."""
+    found = _FORMATS.get(type(value))
+    if found is not None:
+        return found
+    for kind in (bool, int, float, date, WGS84Point, list):
+        if isinstance(value, kind):
+            return _FORMATS[kind]
+    return ("string", lambda v: _quoted(str(v)))
+
+
 class _Files:
-    """One open file a shape (a header), created on first use."""
+    """One open file a shape (the typed columns of its header), created on first use."""
 
     def __init__(self, directory: Path, prefix: str, fixed: tuple[str, ...]) -> None:
         self.directory = directory
         self.prefix = prefix
         self.fixed = fixed
         self.open: dict[tuple[tuple[str, str], ...], IO[str]] = {}
+        # the property names and value types of a row, in its order -> its file and its
+        # columns (the row's positions in header order, each with its writer)
+        self.layouts: dict[
+            tuple[tuple[str, type], ...], tuple[IO[str], list[tuple[int, Callable[[Any], str]]]]
+        ]
+        self.layouts = {}
         self.paths: list[Path] = []
         self.multiline = False
 
-    def write(self, fixed: Iterable[str], props: Mapping[str, Any]) -> None:
-        shape = tuple(sorted((name, _type_of(value)) for name, value in props.items() if value is not None))
+    def _file(self, shape: tuple[tuple[str, str], ...]) -> IO[str]:
         out = self.open.get(shape)
         if out is None:
             path = self.directory / f"{self.prefix}-{len(self.paths):03d}.csv"
@@ -244,7 +254,19 @@ class _Files:
             out.write(",".join(header) + "\n")
             self.open[shape] = out
             self.paths.append(path)
-        line = ",".join([*fixed, *(_field(props[name]) for name, _ in shape)])
+        return out
+
+    def write(self, fixed: Iterable[str], props: Mapping[str, Any]) -> None:
+        values = [(name, value) for name, value in props.items() if value is not None]
+        signature = tuple((name, type(value)) for name, value in values)
+        layout = self.layouts.get(signature)
+        if layout is None:
+            formats = [_format(value) for _, value in values]
+            order = sorted(range(len(values)), key=lambda i: values[i][0])
+            shape = tuple((values[i][0], formats[i][0]) for i in order)
+            layout = self.layouts[signature] = (self._file(shape), [(i, formats[i][1]) for i in order])
+        out, columns = layout
+        line = ",".join([*fixed, *(write(values[i][1]) for i, write in columns)])
         if "\n" in line or "\r" in line:
             self.multiline = True
         out.write(line + "\n")

@@ -533,8 +533,9 @@ class Neo4jStore:
                     )
 
     def bulk_loader(self) -> None:
-        """None: a batched upsert is this backend's fastest transactional write (the
-        offline importer, for an empty database, is not written)."""
+        """None: a batched upsert is this backend's fastest write through a running server
+        (the offline importer, `graph.neo4j_import`, needs the server stopped and a new
+        database: ``maillage neo4j import``)."""
         return None
 
     def remove_dataset(self, source: str) -> int:

@@ -268,7 +268,7 @@ def test_a_write_invalidates_the_cached_projection(store: GraphStore) -> None:
 def test_the_disk_cache_serves_another_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with OxigraphStore(tmp_path / "store") as writer:
         writer.upsert(aube_batch())
-        built = analytic_projection(writer)
+        built = analytic_projection(writer).load_facets()  # facets, places and codes cached too
     assert (tmp_path / "store.analytic" / "organisations.pickle").exists()
     clear_memory_cache()
 
@@ -323,7 +323,7 @@ def synthetic(neo4j_server: str, tmp_path_factory: pytest.TempPathFactory) -> It
         full = store.projection()
         ze = store.projection(territory="ze:4425")
         loaded[name] = Loaded(
-            analytic_projection(store, cache=False),
+            analytic_projection(store, cache=False).load_facets(),  # before the metrics are written
             reference(full, synthetic_sources(store)),
             analytic_projection(store, territory="ze:4425"),
             {n for n, k in ze.nodes(data="kind") if k in ORG_KINDS},

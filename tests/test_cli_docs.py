@@ -71,8 +71,9 @@ NAMING_RULE = [
     "  row on the console and in the `--report` file, the summary table), the violations of",
     "  `validate`; `tests/test_french_messages.py` checks the loaders, the embedded store and",
     "  the shapes. Field names, codes and ids stay as the files write them (`code_rome`, `SIRET`).",
-    "  Click's own words (`Usage:`, the `--help` line, an unknown option) stay English: Typer",
-    "  bundles Click without a translation hook.",
+    "  Click's own words are French too (`api/cli_french.py`): `Utilisation :`, the headings,",
+    "  the `--help` line, `[défaut : …]`, the type names (`<entier>`) and the usage errors",
+    "  (`Erreur : option inconnue : --formt (options proches : --format)`), exit code 2.",
     "- Settings read from the environment are named `MAILLAGE_*` (graph/settings.py), and an",
     "  option that has one says so in its help (`env MAILLAGE_STORE`).",
 ]
