@@ -120,15 +120,19 @@ class OxigraphStore:
         try:
             for number, part in enumerate(parts):
                 if fresh:
-                    added += self._write_new(part, skip=metadata if number else frozenset())
+                    part_added, part_removed = (
+                        self._write_new(part, skip=metadata if number else frozenset()),
+                        0,
+                    )
                 else:
                     part_added, part_removed = self._write_update(part, graph)
-                    added, removed = added + part_added, removed + part_removed
+                added, removed = added + part_added, removed + part_removed
+                # each large commit flushed: inside `atomic` too, else the write-ahead logs and
+                # the memtables of the indexes written less often pile up (GBs on a national load)
+                self._settle(part_added + part_removed)
         except (TypeError, ValueError, SyntaxError) as e:
             raise StoreError(f"{batch.provenance.source} : lot non écrit : {e}") from e
         if added or removed:
-            if not self._guarded:  # inside `atomic`, the end of the load flushes
-                self._settle(added + removed)
             self._bump_state()
         return LoadReport(
             source=batch.provenance.source,
