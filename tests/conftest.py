@@ -138,6 +138,7 @@ def aube_batch() -> Batch:
 # started first, so that with several test processes (`make test`) they do not end the run alone.
 HEAVY_MODULES = (
     "test_real_counts.py",
+    "test_neo4j_import.py",
     "test_demo.py",
     "test_analytic.py",
     "test_differential.py",
@@ -145,6 +146,8 @@ HEAVY_MODULES = (
     "test_loaders_geo.py",
     "test_ontology.py",
     "test_validation.py",
+    "test_pipeline_atomic.py",
+    "test_synthetic.py",
 )
 
 
