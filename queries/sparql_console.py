@@ -413,8 +413,9 @@ def _child(
         faulthandler.disable()
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)  # an allocator's last words are not the user's business
+        own = _own_store(store)
         _cap_memory(memory_mb)
-        _evaluate(store, text, dataset, limit, conn)
+        _evaluate(own, text, dataset, limit, conn)
     except MemoryError:
         code = _OUT_OF_MEMORY
     except BaseException as e:
@@ -424,6 +425,14 @@ def _child(
             code = 1
     finally:
         os._exit(code)
+
+
+def _own_store(store: OxigraphStore) -> OxigraphStore:
+    """What the child reads: an on-disk store opened afresh, read-only, not the parent's
+    instance, whose locks a background thread (a RocksDB compaction) may have held at
+    the fork and would then hold forever in the child (a count over the real store hung
+    until its timeout once in a test run); an in-memory store has no such threads."""
+    return store if store.path is None else OxigraphStore(store.path, read_only=True)
 
 
 def _cap_memory(memory_mb: int) -> None:
