@@ -96,7 +96,9 @@ def _reference(index: SearchIndex, q: str, **filters: Any) -> list[tuple[str, fl
     [{}, {"near": (48.3, 4.08)}, {"near": (48.3, 4.08), "radius_km": 30.0}, {"kinds": ["ACI", "Club"]},
      {"territory": "departement:10"}],
 )  # fmt: skip
-def test_the_index_answers_as_the_definition_entry_by_entry(index: SearchIndex, filters: dict[str, Any]) -> None:
+def test_the_index_answers_as_the_definition_entry_by_entry(
+    index: SearchIndex, filters: dict[str, Any]
+) -> None:
     """The numpy scoring (postings as one array, scores and sort keys as columns, the
     page chosen by partial selection) gives the hits and scores the definition gives."""
     expected = {q: _reference(index, q, **filters) for q in [*QUERIES, "aube", "troyes ressourcerie", "a"]}
