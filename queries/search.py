@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,7 @@ __all__ = ["Hit", "SearchIndex", "distance_km", "normalize", "words"]
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _EXACT, _PREFIX, _TYPO = 1.0, 0.8, 0.6
+_GRADES = np.array([0.0, _TYPO, _PREFIX, _EXACT])  # a word's score by its grade
 _AFTER_WORDS = "{"  # sorts after every word ([0-9a-z]): `word + _AFTER_WORDS` ends its prefix range
 _NEAR_MARGIN_KM = 0.01  # numpy's trigonometry may differ from math's in the last bits
 
@@ -90,6 +92,18 @@ def round4(scores: Floats) -> Floats:
     return rounded
 
 
+def _sirets(entries: Sequence[Entry]) -> dict[str, list[int]]:
+    """The entries of each SIRET and SIREN (its first 9 digits), in order."""
+    found: dict[str, list[int]] = {}
+    for i, entry in enumerate(entries):
+        siret = entry.siret
+        if siret:
+            found.setdefault(siret, []).append(i)
+            if siret[:9] != siret:
+                found.setdefault(siret[:9], []).append(i)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     entry: Entry
@@ -108,24 +122,17 @@ class SearchIndex:
         postings: dict[str, list[int]] = defaultdict(list)
         sort_names: list[str] = []  # the normalised name, the order of equal scores
         name_lengths = np.zeros(n, dtype=np.int64)
-        by_name: dict[str, list[int]] = defaultdict(list)
-        sirets: dict[str, list[int]] = defaultdict(list)
         territories: dict[str, list[int]] = defaultdict(list)
         for i, entry in enumerate(self.entries):
             name_words = words(entry.name)
             name_lengths[i] = len(name_words)
             sort_name = " ".join(name_words)
             sort_names.append(sort_name)
-            by_name[sort_name].append(i)
             every = set(name_words)
             for other in entry.other_names:
                 every.update(words(other))
             for w in every:
                 postings[w].append(i)
-            if entry.siret:
-                sirets[entry.siret].append(i)
-                if entry.siret[:9] != entry.siret:
-                    sirets[entry.siret[:9]].append(i)
             for place in entry.territories:
                 territories[place].append(i)
         self._vocabulary = sorted(postings)
@@ -143,21 +150,62 @@ class SearchIndex:
                     deletes[d].add(w)
         self._deletes = {d: tuple(sorted(ws)) for d, ws in deletes.items()}
         self._name_lengths = name_lengths
-        self._by_name = {name: np.array(ids, dtype=np.int64) for name, ids in by_name.items() if name}
         order = sorted(range(n), key=lambda i: (sort_names[i], self.entries[i].id))
         self._rank = np.empty(n, dtype=np.int64)  # each entry's place by (name, id)
         self._rank[order] = np.arange(n)
+        self._sorted_names = [sort_names[i] for i in order]  # entries of one name: a range of ranks
         kinds = sorted({e.kind.value for e in self.entries})
         self._kind_code = {k: c for c, k in enumerate(kinds)}
         self._kinds = np.array([self._kind_code[e.kind.value] for e in self.entries], dtype=np.int16)
         familles = sorted({e.famille for e in self.entries})
         self._famille_code = {f: c for c, f in enumerate(familles)}
         self._familles = np.array([self._famille_code[e.famille] for e in self.entries], dtype=np.int16)
-        self._sirets = {s: np.array(sorted(set(ids)), dtype=np.int64) for s, ids in sirets.items()}
+        self._sirets = _sirets(self.entries)
         self._territories = {t: np.array(ids, dtype=np.int64) for t, ids in territories.items()}
         nan = math.nan
         self._lat = np.array([nan if e.latitude is None else e.latitude for e in self.entries], np.float64)
         self._lon = np.array([nan if e.longitude is None else e.longitude for e in self.entries], np.float64)
+
+    # Pickled in columns (`queries.search_cache` keeps the index on disk): the entries'
+    # fields as lists, each distinct set of territories once; the dicts that are
+    # quick to derive are derived again.
+    _DERIVED = ("entries", "by_id", "_word_at", "_vocabulary", "_sorted_names", "_sirets", "_territories")
+
+    def __getstate__(self) -> dict[str, Any]:
+        held = {k: v for k, v in self.__dict__.items() if k not in self._DERIVED}
+        places: dict[frozenset[str], int] = {}
+        held["columns"] = (
+            [e.id for e in self.entries],
+            [e.name for e in self.entries],
+            [e.kind for e in self.entries],
+            [e.famille for e in self.entries],
+            [e.siret for e in self.entries],
+            [e.commune for e in self.entries],
+            [e.latitude for e in self.entries],
+            [e.longitude for e in self.entries],
+            [places.setdefault(e.territories, len(places)) for e in self.entries],
+            [e.synthetic for e in self.entries],
+            [e.other_names for e in self.entries],
+        )
+        held["places"] = list(places)
+        held["vocabulary"] = "\n".join(self._vocabulary)  # words and names hold no line break
+        held["sorted_names"] = "\n".join(self._sorted_names)
+        held["territories"] = list(self._territories.items())
+        return held
+
+    def __setstate__(self, held: dict[str, Any]) -> None:
+        columns, places = list(held.pop("columns")), held.pop("places")
+        vocabulary, sorted_names = held.pop("vocabulary"), held.pop("sorted_names")
+        territories = held.pop("territories")
+        self.__dict__.update(held)
+        columns[8] = [places[k] for k in columns[8]]
+        self.entries = list(map(Entry, *columns))
+        self.by_id = {e.id: i for i, e in enumerate(self.entries)}
+        self._vocabulary = vocabulary.split("\n") if vocabulary else []
+        self._word_at = {w: k for k, w in enumerate(self._vocabulary)}
+        self._sorted_names = sorted_names.split("\n") if self.entries else []
+        self._territories = dict(territories)
+        self._sirets = _sirets(self.entries)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -172,18 +220,19 @@ class SearchIndex:
             return self._postings[:0]
         return self._postings[self._offsets[k] : self._offsets[k + 1]]
 
-    def _word_scores(self, word: str, *, last: bool) -> Floats:
-        """How well one query word matches each entry (exact, begun, one typo away;
-        0.0: not at all), one score per entry."""
-        scores = np.zeros(len(self.entries), dtype=np.float64)
-        for w in self._typos(word):  # the lowest score first: a better one overwrites it
-            scores[self._posting(w)] = _TYPO
+    def _word_grades(self, word: str, *, last: bool) -> npt.NDArray[np.uint8]:
+        """How well one query word matches each entry, one grade per entry: an index
+        of `_GRADES` (0: not at all, then one typo away, begun, equal). A byte per
+        entry rather than its score: the array is written and scanned per query."""
+        grades = np.zeros(len(self.entries), dtype=np.uint8)
+        for w in self._typos(word):  # the lowest grade first: a better one overwrites it
+            grades[self._posting(w)] = 1
         if last or len(word) >= 3:
             start = bisect_left(self._vocabulary, word)
             stop = bisect_left(self._vocabulary, word + _AFTER_WORDS, start)
-            scores[self._postings[self._offsets[start] : self._offsets[stop]]] = _PREFIX
-        scores[self._posting(word)] = _EXACT
-        return scores
+            grades[self._postings[self._offsets[start] : self._offsets[stop]]] = 2
+        grades[self._posting(word)] = 3
+        return grades
 
     def _typos(self, word: str) -> frozenset[str]:
         """The words of the vocabulary one edit away from `word` (4 letters or more)."""
@@ -202,21 +251,21 @@ class SearchIndex:
         query_words = words(q)
         digits = re.sub(r"\s", "", q)
         if digits.isdigit() and len(digits) in (9, 14):
-            found = self._sirets.get(digits, np.zeros(0, dtype=np.int64))
+            found = np.array(self._sirets.get(digits, ()), dtype=np.int64)
             return query_words, found, np.full(len(found), _EXACT)
         ids: Ids | None = None
         totals: Floats | None = None
         last = len(query_words) - 1
         # the summing order of the scores: whole words first, then the word being typed
         for n in sorted(range(len(query_words)), key=lambda n: n == last):
-            scores = self._word_scores(query_words[n], last=n == last)
+            grades = self._word_grades(query_words[n], last=n == last)
             if ids is None or totals is None:
-                ids = np.flatnonzero(scores)
-                totals = scores[ids]
+                ids = np.flatnonzero(grades)
+                totals = _GRADES[grades[ids]]
             else:
-                these = scores[ids]
+                these = grades[ids]
                 keep = these > 0
-                ids, totals = ids[keep], totals[keep] + these[keep]
+                ids, totals = ids[keep], totals[keep] + _GRADES[these[keep]]
             if not len(ids):
                 break
         return query_words, ids, totals
@@ -278,9 +327,12 @@ class SearchIndex:
         if not n_words:
             return np.full(len(ids), _EXACT)
         scores = totals / n_words
-        whole = self._by_name.get(" ".join(query_words))
-        if whole is not None:
-            scores = scores + np.where(np.isin(ids, whole), 0.5, 0.0)
+        whole = " ".join(query_words)
+        first = bisect_left(self._sorted_names, whole)
+        end = bisect_right(self._sorted_names, whole, first)
+        if first < end:
+            rank = self._rank[ids]
+            scores = scores + np.where((rank >= first) & (rank < end), 0.5, 0.0)
         extra = np.maximum(0, self._name_lengths[ids] - n_words)
         return round4(scores - 0.01 * extra)
 
@@ -296,9 +348,12 @@ class SearchIndex:
         measure = placed
         if radius_km is not None:
             phi1, phi2 = math.radians(near[0]), np.radians(np.where(placed, lat, 0.0))
-            h = np.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * np.cos(phi2) * np.sin(
-                (np.radians(np.where(placed, lon, 0.0)) - math.radians(near[1])) / 2
-            ) ** 2
+            h = (
+                np.sin((phi2 - phi1) / 2) ** 2
+                + math.cos(phi1)
+                * np.cos(phi2)
+                * np.sin((np.radians(np.where(placed, lon, 0.0)) - math.radians(near[1])) / 2) ** 2
+            )
             rough = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
             measure = placed & (rough <= radius_km + _NEAR_MARGIN_KM)
         keep = measure.copy() if radius_km is not None else np.ones(len(ids), dtype=np.bool_)

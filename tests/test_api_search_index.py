@@ -3,6 +3,7 @@ whichever way it is computed, on the real guide (case studies) and Aube fixture.
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import numpy as np
@@ -68,10 +69,14 @@ def _reference(index: SearchIndex, q: str, **filters: Any) -> list[tuple[str, fl
             word = query[n]
             typos = {w for w in vocabulary if len(word) >= 4 and w != word and _one_edit(word, w)}
             prefix = n == len(query) - 1 or len(word) >= 3
-            best = max(
-                1.0 if w == word else 0.8 if prefix and w.startswith(word) else 0.6 if w in typos else 0.0
-                for w in own
-            ) if own else 0.0
+            best = (
+                max(
+                    1.0 if w == word else 0.8 if prefix and w.startswith(word) else 0.6 if w in typos else 0.0
+                    for w in own
+                )
+                if own
+                else 0.0
+            )
             if not best:
                 break
             total += best
@@ -114,3 +119,12 @@ def test_scores_are_rounded_as_python_rounds() -> None:
     `round` (the float's exact decimal value, half to even) on a half."""
     values = [0.30005, 2.675, 0.00015, 1 / 3, 0.12345, -0.00005, 0.87]
     assert [float(x) for x in round4(np.array(values))] == [round(v, 4) for v in values]
+
+
+def test_a_pickled_index_answers_as_the_index(index: SearchIndex) -> None:
+    """The disk cache's form (entries as columns, each set of territories once)."""
+    copy = pickle.loads(pickle.dumps(index))
+    assert copy.entries == index.entries and copy.state == index.state
+    for q in [*QUERIES, "34267885100045", "342678851"]:
+        for filters in ({}, {"near": (48.3, 4.08), "radius_km": 30.0}, {"territory": "departement:10"}):
+            assert _key(copy.search(q, **filters)) == _key(index.search(q, **filters)), (q, filters)

@@ -16,10 +16,10 @@ from graph.kinds import NodeKind
 from graph.model import Provenance
 from graph.oxigraph_store import OxigraphStore
 from queries.actor import node_names
-from queries.catalogue import catalogue
 from queries.org_network import org_network
 from queries.partners import PartnerIndex, partner_index, prepared
 from queries.search import SearchIndex
+from queries.search_cache import search_index
 
 __all__ = ["Services", "services"]
 
@@ -76,7 +76,7 @@ class Services:
             return current
         with self._lock:
             if self._index is None or self._index.state != state:
-                self._index = SearchIndex(catalogue(self.store), state=state)
+                self._index = search_index(self.store)
             return self._index
 
     def node_names(self, ids: Iterable[str]) -> dict[str, tuple[str, NodeKind | None]]:
