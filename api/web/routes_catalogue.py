@@ -14,7 +14,7 @@ from api.web.services import Services, services
 from graph.kinds import node_kind
 from queries.search import Hit, SearchIndex
 
-__all__ = ["router", "search_item", "search_row"]
+__all__ = ["router", "search_row"]
 
 router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 
@@ -62,10 +62,6 @@ def search_row(index: SearchIndex, hit: Hit) -> dict[str, Any]:
         "distance_km": hit.distance_km,
         "synthetic": entry.synthetic,
     }
-
-
-def search_item(index: SearchIndex, hit: Hit) -> SearchItem:
-    return SearchItem(**search_row(index, hit))
 
 
 @router.get("/search", response_model=Page[SearchItem], summary="Rechercher acteurs et lieux")
