@@ -12,10 +12,11 @@ from api.web.problems import Problem
 from api.web.services import Services, services
 from api.web.sparql_formats import negotiate, write_answer
 from queries.sparql_protocol import (
-    SparqlQueryError,
-    SparqlQueryResources,
-    SparqlQueryTimeout,
-    UpdateRefused,
+    READ_ONLY,
+    ReadOnlyQuery,
+    SparqlError,
+    SparqlResourceError,
+    SparqlTimeout,
     evaluate,
 )
 
@@ -24,7 +25,6 @@ __all__ = ["router"]
 router = APIRouter(tags=["sparql"])
 
 Svc = Annotated[Services, Depends(services)]
-_READ_ONLY = "le point d'accès SPARQL est en lecture seule : les mises à jour sont refusées"
 _FORM = "application/x-www-form-urlencoded"
 _QUERY = "application/sparql-query"
 _UPDATE = "application/sparql-update"
@@ -72,13 +72,13 @@ def _answer(
             timeout_s=settings.sparql_timeout_s,
             base_iri=str(request.url.replace(query="")),
         )
-    except UpdateRefused as e:
+    except ReadOnlyQuery as e:
         raise Problem(403, str(e)) from None
-    except SparqlQueryTimeout as e:
+    except SparqlTimeout as e:
         raise Problem(503, str(e), title="Délai dépassé") from None
-    except SparqlQueryResources as e:
+    except SparqlResourceError as e:
         raise Problem(503, str(e)) from None
-    except SparqlQueryError as e:
+    except SparqlError as e:
         raise Problem(400, str(e)) from None
     media_type = negotiate(answer.form, request.headers.get("accept"))
     if media_type is None:
@@ -110,7 +110,7 @@ def sparql_get(
     """Une requête en lecture seule sur l'union des jeux de données (un graphe nommé par jeu),
     au plus `sparql_row_limit` lignes, dans un délai borné."""
     if "update" in request.query_params:
-        raise Problem(403, _READ_ONLY)
+        raise Problem(403, READ_ONLY)
     return _answer(svc, request, _one_query(query or []), default_graph_uri or [], named_graph_uri or [])
 
 
@@ -136,7 +136,7 @@ async def sparql_post(request: Request, svc: Svc) -> Response:
     url_params = parse_qs(request.url.query, keep_blank_values=True)
     body = await request.body()
     if content_type == _UPDATE:
-        raise Problem(403, _READ_ONLY)
+        raise Problem(403, READ_ONLY)
     charset = next(
         (
             v.strip().strip('"').lower()
@@ -154,7 +154,7 @@ async def sparql_post(request: Request, svc: Svc) -> Response:
     if content_type == _FORM:
         fields = parse_qs(text, keep_blank_values=True)
         if "update" in fields:
-            raise Problem(403, _READ_ONLY)
+            raise Problem(403, READ_ONLY)
         query = _one_query(fields.get("query", []) + url_params.get("query", []))
         defaults = fields.get("default-graph-uri", []) + url_params.get("default-graph-uri", [])
         named = fields.get("named-graph-uri", []) + url_params.get("named-graph-uri", [])

@@ -72,13 +72,13 @@ def negotiate(form: QueryForm, accept: str | None) -> str | None:
 
     >>> negotiate(QueryForm.SELECT, "text/csv;q=0.5, application/sparql-results+xml")
     'application/sparql-results+xml'
-    >>> negotiate(QueryForm.GRAPH, "*/*")
+    >>> negotiate(QueryForm.CONSTRUCT, "*/*")
     'text/turtle'
     >>> negotiate(QueryForm.ASK, "text/csv") is None
     True
     """
     offered: Sequence[str]
-    if form is QueryForm.GRAPH:
+    if form is QueryForm.CONSTRUCT:
         offered = list(GRAPH_TYPES)
     elif form is QueryForm.ASK:
         offered = _BOOLEAN_TYPES
@@ -100,7 +100,7 @@ def negotiate(form: QueryForm, accept: str | None) -> str | None:
 
 def write_answer(answer: ProtocolAnswer, media_type: str) -> tuple[bytes, str]:
     """The answer's bytes and the Content-Type header to send them with."""
-    if answer.form is QueryForm.GRAPH:
+    if answer.form is QueryForm.CONSTRUCT:
         fmt = GRAPH_TYPES[media_type]
         triples = [Triple(s, p, o) for s, p, o in answer.rows]  # type: ignore[arg-type]
         data = serialize(triples, format=fmt) or b""
