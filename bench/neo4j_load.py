@@ -4,6 +4,8 @@ against one MERGE per row, in one run, with a profile of where the time goes.
     python -m bench.neo4j_load                  # about 100,000 nodes
     python -m bench.neo4j_load --nodes 20000 --sample 2000 --chunk 10000
     python -m bench.neo4j_load --national       # the national preset: importer and current path
+    python -m bench.neo4j_load --national --no-import --chunk 0 --statement-rows 5000,20000
+        # the upserts only, one a dataset (as `maillage load` sends them), two statement sizes
 
 One run, on the real server (`graph.neo4j_server.Neo4jServer`, Neo4j 5.26 Community
 in a child JVM, fresh data directory, heap `--heap`):
@@ -59,7 +61,7 @@ from bench.synthetic import synthetic_graph
 from graph.model import Batch, Edge, Node
 from graph.neo4j_import import import_batches
 from graph.neo4j_server import DEFAULT_HEAP, NEO4J_VERSION, Neo4jServer
-from graph.neo4j_store import Neo4jStore, connect, family_label
+from graph.neo4j_store import CHUNK_SIZE, Neo4jStore, connect, family_label
 from loaders.formats import KnownNodes
 from loaders.real_frame import real_outputs
 from loaders.synthetic import generate, national
@@ -98,7 +100,11 @@ def _rows(batch: Batch) -> int:
 
 def chunks(batch: Batch, size: int) -> Iterator[Batch]:
     """A dataset's batch as upserts of at most `size` rows: its nodes, then its relations
-    (whose ends are then all in the store)."""
+    (whose ends are then all in the store); `size` 0: the whole batch, one upsert (what
+    `maillage load` sends)."""
+    if size <= 0:
+        yield batch
+        return
     for start in range(0, len(batch.nodes), size):
         yield replace(batch, nodes=batch.nodes[start : start + size], edges=())
     for start in range(0, len(batch.edges), size):
@@ -174,12 +180,16 @@ def launcher_pid(port: int) -> int | None:
     return None
 
 
-def load(store: Neo4jStore, batches: Sequence[Batch], chunk: int) -> float:
-    """Every batch in upserts of `chunk` rows; the seconds it took."""
+def load(store: Neo4jStore, batches: Sequence[Batch], chunk: int, *, verbose: bool = False) -> float:
+    """Every batch in upserts of `chunk` rows; the seconds it took (`verbose`: each
+    dataset's rows and seconds printed as it ends)."""
     started = time.perf_counter()
     for batch in batches:
+        begun = time.perf_counter()
         for part in chunks(batch, chunk):
             store.upsert(part)
+        if verbose:
+            _say(f"    {batch.provenance.source}: {_rows(batch):,} rows, {time.perf_counter() - begun:.1f} s")
     return time.perf_counter() - started
 
 
@@ -235,7 +245,16 @@ def import_path(batches: Sequence[Batch], rows: int, heap: str) -> dict[str, Any
     return {**figures, "counts": counts}
 
 
-def run(nodes: int, sample: int, chunk: int, *, national_preset: bool, heap: str) -> dict[str, Any]:
+def run(
+    nodes: int,
+    sample: int,
+    chunk: int,
+    *,
+    national_preset: bool,
+    heap: str,
+    importer: bool = True,
+    statement_rows: Sequence[int] = (CHUNK_SIZE,),
+) -> dict[str, Any]:
     started = time.perf_counter()
     if national_preset:
         workdir = Path(tempfile.mkdtemp(prefix="maillage-neo4j-national-"))
@@ -262,24 +281,28 @@ def run(nodes: int, sample: int, chunk: int, *, national_preset: bool, heap: str
             heap=heap,
         ),
         "graph": {"nodes": total_nodes, "relations": total_rows - total_nodes, "rows": total_rows},
-        "rows_per_upsert": chunk,
+        "rows_per_upsert": chunk or "one upsert a dataset",
+        "rows_per_statement": statement_rows[0],
     }
-    _say("import (neo4j-admin database import full into a new database, then the schema) …")
-    imported = import_path(batches, total_rows, heap)
-    import_counts = imported.pop("counts")
-    result["import"] = imported
-    _say(
-        f"  {imported['seconds']:.1f} s, {imported['rows_per_s']:,} rows/s "
-        f"(prepare {imported['prepare_s']} s, "
-        f"importer {imported['import_s']} s = {imported['import_rows_per_s']:,} rows/s, "
-        f"schema {imported['schema_s']} s); child JVMs peak resident {imported['children_peak_rss_mib']} MiB"
-    )
+    imported: dict[str, Any] | None = None
+    if importer:
+        _say("import (neo4j-admin database import full into a new database, then the schema) …")
+        imported = import_path(batches, total_rows, heap)
+        import_counts = imported.pop("counts")
+        result["import"] = imported
+        _say(
+            f"  {imported['seconds']:.1f} s, {imported['rows_per_s']:,} rows/s "
+            f"(prepare {imported['prepare_s']} s, "
+            f"importer {imported['import_s']} s = {imported['import_rows_per_s']:,} rows/s, "
+            f"schema {imported['schema_s']} s); child JVMs peak resident "
+            f"{imported['children_peak_rss_mib']} MiB"
+        )
     with Neo4jServer(log_level="WARN", heap=heap) as server:
         driver = connect(server.uri, server.auth)
         pid = launcher_pid(server.port)
         try:
             before = timed(BeforeStore)(driver)
-            after = timed(Neo4jStore)(driver)
+            after = timed(Neo4jStore)(driver, chunk_size=statement_rows[0])
             after.ensure_schema()  # constraints and indexes before the first row
 
             _say("warm-up: every path once on a small graph (query plans, JIT) …")
@@ -319,9 +342,9 @@ def run(nodes: int, sample: int, chunk: int, *, national_preset: bool, heap: str
                     _say(line)
                 after.clear()
 
-            _say(f"after (Neo4jStore.upsert): {total_rows:,} rows …")
+            _say(f"after (Neo4jStore.upsert, {statement_rows[0]:,} rows a statement): {total_rows:,} rows …")
             after.profile = Profile()
-            after_s = load(after, batches, chunk)
+            after_s = load(after, batches, chunk, verbose=national_preset)
             result["after"] = _figures(total_rows, after_s, after.profile)
             for line in [f"  {after_s:.1f} s, {total_rows / after_s:,.0f} rows/s", *after.profile.lines()]:
                 _say(line)
@@ -329,9 +352,10 @@ def run(nodes: int, sample: int, chunk: int, *, national_preset: bool, heap: str
             distinct = len({n.id for b in batches for n in b.nodes})  # datasets share nodes
             written = after.read("MATCH (n:Node) RETURN count(n) AS n")[0]["n"]
             assert written == distinct, f"every node written: {written:,} of {distinct:,}"
-            assert counts == import_counts, "the importer and the upserts write the same graph"
-            result["ratio_import_after"] = round(after_s / imported["seconds"], 1)
-            _say(f"import / after: {result['ratio_import_after']}× faster")
+            if imported is not None:
+                assert counts == import_counts, "the importer and the upserts write the same graph"
+                result["ratio_import_after"] = round(after_s / imported["seconds"], 1)
+                _say(f"import / after: {result['ratio_import_after']}× faster")
             if not national_preset:
                 assert counts == before_counts, "both paths write the same graph"
                 result["ratio_after_before"] = round(before_s / after_s, 1)
@@ -344,6 +368,21 @@ def run(nodes: int, sample: int, chunk: int, *, national_preset: bool, heap: str
                 )
             memory = jvm_memory(driver, pid)
             result["jvm"] = memory
+            for size in statement_rows[1:]:
+                after.clear()
+                after.chunk_size = size
+                after.profile = Profile()
+                _say(f"after, {size:,} rows a statement: {total_rows:,} rows …")
+                seconds = load(after, batches, chunk)
+                assert after.counts() == counts, "the same graph whatever the statement size"
+                result.setdefault("after_by_statement_rows", {})[size] = _figures(
+                    total_rows, seconds, after.profile
+                )
+                for line in [
+                    f"  {seconds:.1f} s, {total_rows / seconds:,.0f} rows/s",
+                    *after.profile.lines()[:9],
+                ]:
+                    _say(line)
             _say(
                 f"JVM: heap {memory['heap_used_mib']} MiB used of {memory['heap_max_mib']} MiB max "
                 f"({memory['heap_committed_mib']} MiB committed), resident {memory['rss_mib']} MiB, "
@@ -365,7 +404,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--sample", type=int, default=2_000, help="rows of the naive baseline (default 2,000)"
     )
-    parser.add_argument("--chunk", type=int, default=10_000, help="rows an upsert (default 10,000)")
+    parser.add_argument(
+        "--chunk", type=int, default=10_000, help="rows an upsert (default 10,000; 0: one upsert a dataset)"
+    )
     parser.add_argument(
         "--national",
         action="store_true",
@@ -374,8 +415,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--heap", default=DEFAULT_HEAP, help=f"JVM heap of the server (default {DEFAULT_HEAP})"
     )
+    parser.add_argument(
+        "--no-import",
+        action="store_true",
+        help="skip the offline importer (and the check that it writes the same graph)",
+    )
+    parser.add_argument(
+        "--statement-rows",
+        default=str(CHUNK_SIZE),
+        help=f"rows a statement; several (comma-separated) measured in turn (default {CHUNK_SIZE})",
+    )
     args = parser.parse_args(argv)
-    result = run(args.nodes, args.sample, args.chunk, national_preset=args.national, heap=args.heap)
+    result = run(
+        args.nodes,
+        args.sample,
+        args.chunk,
+        national_preset=args.national,
+        heap=args.heap,
+        importer=not args.no_import,
+        statement_rows=[int(v) for v in args.statement_rows.split(",")],
+    )
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     name = "national" if args.national else str(result["graph"]["nodes"])

@@ -390,6 +390,7 @@ class Neo4jStore:
 
         updated_edges: list[dict[str, Any]] = []
         short = False
+        bare = new_edge_properties(source, "", None)  # every new bare relation's: built once
         for rel, idents in sorted(by_rel.items()):
             new_edges: list[dict[str, Any]] = []
             held_of_rel = held_edges[rel]
@@ -398,7 +399,7 @@ class Neo4jStore:
                 attrs = edges[ident]
                 known_edge = held_of_rel.get((s, t, key))
                 if known_edge is None:
-                    props = new_edge_properties(source, key, attrs)
+                    props = bare if attrs is None else new_edge_properties(source, key, attrs)
                     new_edges.append({"source": s, "target": t, "props": props})
                     continue
                 ledger, element_id = known_edge

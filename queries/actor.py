@@ -4,7 +4,7 @@ with the datasets that state it."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pyoxigraph import Literal, NamedNode, Quad
@@ -32,14 +32,20 @@ __all__ = [
     "ActorProfile",
     "Fact",
     "Labelled",
+    "NameReader",
     "PROPERTY_LABELS",
     "actor_profile",
     "dataset_flags",
+    "node_names",
     "node_quads_with_qualified",
     "subgraph_of",
 ]
 
 _REL_VALUES = frozenset(r.value for r in RelKind)
+
+# The name and kind of each node of `ids` the store holds (absent: not held), as
+# `node_names` reads them; a caller may answer from memory what it already holds.
+NameReader = Callable[[Iterable[str]], Mapping[str, tuple[str, "NodeKind | None"]]]
 
 PROPERTY_LABELS: Mapping[str, str] = {
     "name": "Nom",
@@ -107,7 +113,8 @@ def _named_graphs_only(quads: Iterable[Quad]) -> list[Quad]:
     return [q for q in quads if isinstance(q.graph_name, NamedNode)]
 
 
-def _names(store: OxigraphStore, ids: Iterable[str]) -> dict[str, tuple[str, NodeKind | None]]:
+def node_names(store: OxigraphStore, ids: Iterable[str]) -> dict[str, tuple[str, NodeKind | None]]:
+    """The name and kind of each node of `ids` the store holds (as `decode` reads them)."""
     quads: list[Quad] = []
     for node in sorted(set(ids)):
         subject = NamedNode(iri(node))
@@ -133,10 +140,17 @@ def subgraph_of(store: OxigraphStore, ids: Iterable[str]) -> Subgraph:
 
 
 def actor_profile(
-    store: OxigraphStore, node_id: str, *, flags: Mapping[str, bool] | None = None
+    store: OxigraphStore,
+    node_id: str,
+    *,
+    flags: Mapping[str, bool] | None = None,
+    names: NameReader | None = None,
 ) -> ActorProfile | None:
     """The actor `node_id`, or None when the store does not hold it. `flags`: each
-    dataset's synthetic flag, when the caller holds them (else read from the store)."""
+    dataset's synthetic flag, when the caller holds them (else read from the store);
+    `names`: reads the names and kinds of the places, codes and actors the actor's
+    facts point to (by default `node_names` on `store`)."""
+    read_names: NameReader = names if names is not None else (lambda ids: node_names(store, ids))
     subject = NamedNode(iri(node_id))
     quads = _named_graphs_only(store.quads_for_pattern(subject, None, None, None))
     found = decode(quads)
@@ -158,12 +172,12 @@ def actor_profile(
             name = "name" if predicate == SCHEMA + "name" else predicate_prop(predicate)
             if name is not None:
                 said[(name, from_literal(quad.object))].add(source)
-    names = _names(store, targets)
+    target_names = read_names(targets)
     facts: list[Fact] = []
     for (prop, value), stating in said.items():
         if prop in _REL_VALUES:
             rel = RelKind(prop)
-            target_name = names.get(str(value), (str(value), None))[0]
+            target_name = target_names.get(str(value), (str(value), None))[0]
             facts.append(Fact(prop, rel.label, value, tuple(sorted(stating)), target_name))
         else:
             facts.append(Fact(prop, PROPERTY_LABELS.get(prop, prop), value, tuple(sorted(stating))))
@@ -171,7 +185,7 @@ def actor_profile(
 
     def labelled(rel: RelKind) -> tuple[Labelled, ...]:
         out = [
-            Labelled(str(f.value), f.value_label or str(f.value), _kind_value(names, str(f.value)))
+            Labelled(str(f.value), f.value_label or str(f.value), _kind_value(target_names, str(f.value)))
             for f in facts
             if f.property == rel.value
         ]
@@ -179,7 +193,7 @@ def actor_profile(
 
     places = labelled(RelKind.LOCATED_IN)
     commune = next((p for p in places if p.kind in ("Commune", "ArrondissementMunicipal")), None)
-    departement = _departement_of(store, commune.id if commune else None) or next(
+    departement = _departement_of(store, commune.id if commune else None, read_names) or next(
         (p for p in places if p.kind == "Departement"), None
     )
     lat, lon = node.props.get("latitude"), node.props.get("longitude")
@@ -208,7 +222,7 @@ def _kind_value(names: Mapping[str, tuple[str, NodeKind | None]], node: str) -> 
     return kind.value if kind is not None else ""
 
 
-def _departement_of(store: OxigraphStore, commune: str | None) -> Labelled | None:
+def _departement_of(store: OxigraphStore, commune: str | None, read_names: NameReader) -> Labelled | None:
     """The département a commune stands in, up its PART_OF links."""
     if commune is None:
         return None
@@ -225,7 +239,7 @@ def _departement_of(store: OxigraphStore, commune: str | None) -> Labelled | Non
             - seen
         )
         seen.update(found)
-        names = _names(store, (id_of_iri(p) for p in found))
+        names = read_names(id_of_iri(p) for p in found)
         for place, (name, kind) in sorted(names.items()):
             if kind is PlaceKind.DEPARTEMENT:
                 return Labelled(place, name, kind.value)

@@ -34,7 +34,8 @@ __all__ = [
     "tie_slots",
 ]
 
-PRIOR_STRENGTH: Final = 2.0  # pseudo-partnerships pulling a lift towards the broader one (then 1)
+PRIOR_STRENGTH: Final = 4.0  # pseudo-partnerships pulling a lift towards the broader one (then 1)
+ANY_KIND: Final = "*"  # the lifts and counts over every kind of inclusive employer
 
 _T = PartnershipType
 
@@ -168,7 +169,13 @@ def partner_index(network: PartnerNetwork, *, tables: Correspondences | None = N
 
 def _learn_propensity(index: PartnerIndex) -> None:
     """How much more often than its share a NAF section partners with a kind of
-    inclusive employer, per objective, from the partnerships the graph holds."""
+    inclusive employer, per objective, from the partnerships the graph holds.
+
+    The table (objective x kind x section) is sparse — a département states a few
+    hundred partnerships for 6 objectives, 9 kinds and 21 sections — so each lift is
+    shrunk, by `PRIOR_STRENGTH` pseudo-partnerships, towards the broader one: the
+    objective's towards the kind's over every objective, the kind's towards the
+    section's over every kind of inclusive employer (`ANY_KIND`), that one towards 1."""
     companies = Counter(s for k, s in zip(index.kinds, index.section, strict=True) if k in COMPANY and s)
     total = sum(companies.values())
     sections = sorted(companies)
@@ -183,6 +190,7 @@ def _learn_propensity(index: PartnerIndex) -> None:
             for key in types:
                 objective = _objective_of_key(key)
                 counts[("*", str(index.kinds[u]), str(index.section[v]))] += 1
+                counts[("*", ANY_KIND, str(index.section[v]))] += 1
                 if objective is not None:
                     counts[(objective.value, str(index.kinds[u]), str(index.section[v]))] += 1
     by_kind: Counter[tuple[str, str]] = Counter()
@@ -190,10 +198,12 @@ def _learn_propensity(index: PartnerIndex) -> None:
         by_kind[(name, kind)] += c
     index.observed = dict(counts)
     a = PRIOR_STRENGTH
-    for kind in sorted(INCLUSIVE):
-        for s in sections:
-            share = index.section_share[s]
-            overall = (counts[("*", kind, s)] + a) / (by_kind[("*", kind)] * share + a)
+    for s in sections:
+        share = index.section_share[s]
+        any_kind = (counts[("*", ANY_KIND, s)] + a) / (by_kind[("*", ANY_KIND)] * share + a)
+        index.propensity[("*", ANY_KIND, s)] = any_kind
+        for kind in sorted(INCLUSIVE):
+            overall = (counts[("*", kind, s)] + a * any_kind) / (by_kind[("*", kind)] * share + a)
             index.propensity[("*", kind, s)] = overall
             for objective in Objective:
                 index.propensity[(objective.value, kind, s)] = (

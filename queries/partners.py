@@ -10,7 +10,7 @@ weights and how they were chosen.
 |---|---|
 | distance d km (unknown: the farthest, at most `UNKNOWN_DISTANCE_KM`) | -d / `DISTANCE_SCALE_KM` |
 | sector propensity learned from the graph's partnerships | `W_PROPENSITY` x log(lift) |
-| activity fit by the correspondence tables | `W_FIT` |
+| activity fit by the tables (recrutement, sous-traitance, cotraitance, coentreprise) | `W_FIT` |
 | shared club, PTCE, Fabrique or group (each, at most 2) | `W_COLLECTIVE` |
 | shared network (each, at most 2) | `W_NETWORK` |
 | common partners (resource allocation) | `W_COMMON` x min(RA, 2) |
@@ -42,6 +42,7 @@ from queries.contracts import Evidence, contract_index, contract_parts
 from queries.introductions import introductions
 from queries.org_network import PartnerNetwork
 from queries.partner_index import (
+    ANY_KIND,
     COMPANY,
     INCLUSIVE,
     NETWORKS,
@@ -84,7 +85,7 @@ DISTANCE_SCALE_KM: Final = 10.0
 UNKNOWN_DISTANCE_KM: Final = 30.0
 W_PROPENSITY: Final = 1.0
 W_FIT: Final = 0.3
-W_COLLECTIVE: Final = 1.0
+W_COLLECTIVE: Final = 2.0
 W_NETWORK: Final = 0.3
 W_COMMON: Final = 0.5
 W_SIZE: Final = 0.1
@@ -97,6 +98,12 @@ _SIZE_LABEL: Final[Mapping[str, str]] = {
     "52": "5 000 à 9 999 salariés", "53": "10 000 salariés et plus",
 }  # fmt: skip
 _SIZED: Final = frozenset({Objective.RECRUTEMENT, Objective.MECENAT, Objective.COENTREPRISE})
+# the objectives where the activity fit means something: the tables name the NAF divisions
+# that employ a job or produce what an SIAE sells — a company of the trade, to hire from it,
+# subcontract, co-contract or build with; a buyer or a sponsor need not be of the trade
+_FITTED: Final = frozenset(
+    {Objective.RECRUTEMENT, Objective.SOUS_TRAITANCE, Objective.COTRAITANCE, Objective.COENTREPRISE}
+)
 
 
 class UnknownActor(LookupError):
@@ -585,9 +592,11 @@ def _contributions(
         seen = index.observed.get((objective.value, str(kind), str(sec)), 0)
         company = c if inclusive_actor else s
         every = index.observed.get(("*", str(kind), str(sec)), 0)
+        pooled = index.observed.get(("*", ANY_KIND, str(sec)), 0)
         return Reason(
             f"section NAF {sec} : {how} souvent partenaire des {kind} en {objective.label} que sa part "
-            f"des entreprises ({seen} partenariat(s) de ce type observé(s), {every} en tout)",
+            f"des entreprises ({seen} partenariat(s) de ce type observé(s), {every} en tout, "
+            f"{pooled} avec toutes les structures inclusives)",
             w,
             (f"{network.ids[company]} IN_SECTOR {facets['naf'][company]}",),
         )
@@ -596,11 +605,11 @@ def _contributions(
 
     fit = np.zeros(len(candidates))
     origin: dict[int, tuple[int, list[str]]] = {}
-    if inclusive_actor:
+    if objective in _FITTED and inclusive_actor:
         divisions, codes = fit_divisions(index, s, objective)
         fit = np.where(np.isin(index.division_code[candidates], sorted(divisions)), W_FIT, 0.0)
         origin = _SelfOrigin(s, codes)
-    else:
+    elif objective in _FITTED:
         for j, c in enumerate(candidates.tolist()):
             divisions, codes = fit_divisions(index, c, objective)
             if index.division[s] in divisions:

@@ -3,28 +3,40 @@
 Names are matched word by word, accents and case ignored: a query word matches a
 name word that is equal to it, that it begins (the word being typed), or that is one
 edit away from it (a typo). The index is built once from the catalogue
-(`queries.catalogue`) and answers in memory.
+(`queries.catalogue`) and answers in memory: the postings of the sorted vocabulary are
+one array (the words a query word begins are one slice of it), and every entry's
+sort key, name length, kind and family are columns, so a query scores and orders its
+matches with numpy, however many there are.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from typing import Any
 
-from graph.geo import distance_km
+import numpy as np
+import numpy.typing as npt
+
+from graph.geo import EARTH_RADIUS_KM, distance_km
 from queries.catalogue import Entry
 
 __all__ = ["Hit", "SearchIndex", "distance_km", "normalize", "words"]
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _EXACT, _PREFIX, _TYPO = 1.0, 0.8, 0.6
-_SCAN = 4096  # candidates at most checked word by word rather than through the postings
+_GRADES = np.array([0.0, _TYPO, _PREFIX, _EXACT])  # a word's score by its grade
+_AFTER_WORDS = "{"  # sorts after every word ([0-9a-z]): `word + _AFTER_WORDS` ends its prefix range
+_NEAR_MARGIN_KM = 0.01  # numpy's trigonometry may differ from math's in the last bits
+
+Ids = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
 
 
 def normalize(text: str) -> str:
@@ -65,6 +77,33 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+def round4(scores: Floats) -> Floats:
+    """`round(score, 4)` of each score, as Python rounds it (the decimal value of the
+    float, half to even): numpy's `round` scales by 10⁴ and rounds that, which differs
+    only when the scaled value lies on a half; those few are rounded by Python.
+
+    >>> [float(x) for x in round4(np.array([0.123449999, 2.675, 0.00005, 1 / 3]))]
+    [0.1234, 2.675, 0.0001, 0.3333]
+    """
+    rounded = np.round(scores, 4)
+    scaled = scores * 1e4
+    for k in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6):
+        rounded[k] = round(float(scores[k]), 4)
+    return rounded
+
+
+def _sirets(entries: Sequence[Entry]) -> dict[str, list[int]]:
+    """The entries of each SIRET and SIREN (its first 9 digits), in order."""
+    found: dict[str, list[int]] = {}
+    for i, entry in enumerate(entries):
+        siret = entry.siret
+        if siret:
+            found.setdefault(siret, []).append(i)
+            if siret[:9] != siret:
+                found.setdefault(siret[:9], []).append(i)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     entry: Entry
@@ -79,32 +118,94 @@ class SearchIndex:
         self.state = state
         self.entries: list[Entry] = list(entries)
         self.by_id = {e.id: i for i, e in enumerate(self.entries)}
-        postings: dict[str, set[int]] = defaultdict(set)
-        self._names: list[tuple[str, ...]] = []
-        self._sort_names: list[str] = []  # the normalised name, the order of equal scores
-        self._words: list[frozenset[str]] = []  # every word of every name of the entry
+        n = len(self.entries)
+        postings: dict[str, list[int]] = defaultdict(list)
+        sort_names: list[str] = []  # the normalised name, the order of equal scores
+        name_lengths = np.zeros(n, dtype=np.int64)
+        territories: dict[str, list[int]] = defaultdict(list)
         for i, entry in enumerate(self.entries):
-            name_words = tuple(words(entry.name))
-            self._names.append(name_words)
-            self._sort_names.append(" ".join(name_words))
-            every = {w for name in (entry.name, *entry.other_names) for w in words(name)}
-            self._words.append(frozenset(every))
+            name_words = words(entry.name)
+            name_lengths[i] = len(name_words)
+            sort_name = " ".join(name_words)
+            sort_names.append(sort_name)
+            every = set(name_words)
+            for other in entry.other_names:
+                every.update(words(other))
             for w in every:
-                postings[w].add(i)
-        self._postings = {w: frozenset(ids) for w, ids in postings.items()}
-        self._vocabulary = sorted(self._postings)
+                postings[w].append(i)
+            for place in entry.territories:
+                territories[place].append(i)
+        self._vocabulary = sorted(postings)
+        self._word_at = {w: k for k, w in enumerate(self._vocabulary)}
+        sizes = np.fromiter((len(postings[w]) for w in self._vocabulary), np.int64, len(self._vocabulary))
+        self._offsets = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+        self._postings = np.fromiter(
+            chain.from_iterable(postings[w] for w in self._vocabulary), np.int32, int(self._offsets[-1])
+        )
+        del postings
         deletes: dict[str, set[str]] = defaultdict(set)
         for w in self._vocabulary:
             if len(w) >= 4:
                 for d in _deletes(w):
                     deletes[d].add(w)
         self._deletes = {d: tuple(sorted(ws)) for d, ws in deletes.items()}
-        sirets: dict[str, set[int]] = defaultdict(set)
-        for i, entry in enumerate(self.entries):
-            if entry.siret:
-                sirets[entry.siret].add(i)
-                sirets[entry.siret[:9]].add(i)
-        self._sirets = {s: frozenset(ids) for s, ids in sirets.items()}
+        self._name_lengths = name_lengths
+        order = sorted(range(n), key=lambda i: (sort_names[i], self.entries[i].id))
+        self._rank = np.empty(n, dtype=np.int64)  # each entry's place by (name, id)
+        self._rank[order] = np.arange(n)
+        self._sorted_names = [sort_names[i] for i in order]  # entries of one name: a range of ranks
+        kinds = sorted({e.kind.value for e in self.entries})
+        self._kind_code = {k: c for c, k in enumerate(kinds)}
+        self._kinds = np.array([self._kind_code[e.kind.value] for e in self.entries], dtype=np.int16)
+        familles = sorted({e.famille for e in self.entries})
+        self._famille_code = {f: c for c, f in enumerate(familles)}
+        self._familles = np.array([self._famille_code[e.famille] for e in self.entries], dtype=np.int16)
+        self._sirets = _sirets(self.entries)
+        self._territories = {t: np.array(ids, dtype=np.int64) for t, ids in territories.items()}
+        nan = math.nan
+        self._lat = np.array([nan if e.latitude is None else e.latitude for e in self.entries], np.float64)
+        self._lon = np.array([nan if e.longitude is None else e.longitude for e in self.entries], np.float64)
+
+    # Pickled in columns (`queries.search_cache` keeps the index on disk): the entries'
+    # fields as lists, each distinct set of territories once; the dicts that are
+    # quick to derive are derived again.
+    _DERIVED = ("entries", "by_id", "_word_at", "_vocabulary", "_sorted_names", "_sirets", "_territories")
+
+    def __getstate__(self) -> dict[str, Any]:
+        held = {k: v for k, v in self.__dict__.items() if k not in self._DERIVED}
+        places: dict[frozenset[str], int] = {}
+        held["columns"] = (
+            [e.id for e in self.entries],
+            [e.name for e in self.entries],
+            [e.kind for e in self.entries],
+            [e.famille for e in self.entries],
+            [e.siret for e in self.entries],
+            [e.commune for e in self.entries],
+            [e.latitude for e in self.entries],
+            [e.longitude for e in self.entries],
+            [places.setdefault(e.territories, len(places)) for e in self.entries],
+            [e.synthetic for e in self.entries],
+            [e.other_names for e in self.entries],
+        )
+        held["places"] = list(places)
+        held["vocabulary"] = "\n".join(self._vocabulary)  # words and names hold no line break
+        held["sorted_names"] = "\n".join(self._sorted_names)
+        held["territories"] = list(self._territories.items())
+        return held
+
+    def __setstate__(self, held: dict[str, Any]) -> None:
+        columns, places = list(held.pop("columns")), held.pop("places")
+        vocabulary, sorted_names = held.pop("vocabulary"), held.pop("sorted_names")
+        territories = held.pop("territories")
+        self.__dict__.update(held)
+        columns[8] = [places[k] for k in columns[8]]
+        self.entries = list(map(Entry, *columns))
+        self.by_id = {e.id: i for i, e in enumerate(self.entries)}
+        self._vocabulary = vocabulary.split("\n") if vocabulary else []
+        self._word_at = {w: k for k, w in enumerate(self._vocabulary)}
+        self._sorted_names = sorted_names.split("\n") if self.entries else []
+        self._territories = dict(territories)
+        self._sirets = _sirets(self.entries)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -113,26 +214,25 @@ class SearchIndex:
         i = self.by_id.get(node_id)
         return self.entries[i] if i is not None else None
 
-    def _word_matches(self, word: str, *, last: bool) -> dict[int, float]:
-        """Entries matching one query word, with how well (exact, begun, one typo away)."""
-        scores: dict[int, float] = {}
+    def _posting(self, word: str) -> npt.NDArray[np.int32]:
+        k = self._word_at.get(word)
+        if k is None:
+            return self._postings[:0]
+        return self._postings[self._offsets[k] : self._offsets[k + 1]]
 
-        def add(ids: Iterable[int], score: float) -> None:
-            for i in ids:
-                if scores.get(i, 0.0) < score:
-                    scores[i] = score
-
+    def _word_grades(self, word: str, *, last: bool) -> npt.NDArray[np.uint8]:
+        """How well one query word matches each entry, one grade per entry: an index
+        of `_GRADES` (0: not at all, then one typo away, begun, equal). A byte per
+        entry rather than its score: the array is written and scanned per query."""
+        grades = np.zeros(len(self.entries), dtype=np.uint8)
+        for w in self._typos(word):  # the lowest grade first: a better one overwrites it
+            grades[self._posting(w)] = 1
         if last or len(word) >= 3:
             start = bisect_left(self._vocabulary, word)
-            for w in self._vocabulary[start:]:
-                if not w.startswith(word):
-                    break
-                add(self._postings[w], _EXACT if w == word else _PREFIX)
-        else:
-            add(self._postings.get(word, ()), _EXACT)
-        for w in self._typos(word):
-            add(self._postings[w], _TYPO)
-        return scores
+            stop = bisect_left(self._vocabulary, word + _AFTER_WORDS, start)
+            grades[self._postings[self._offsets[start] : self._offsets[stop]]] = 2
+        grades[self._posting(word)] = 3
+        return grades
 
     def _typos(self, word: str) -> frozenset[str]:
         """The words of the vocabulary one edit away from `word` (4 letters or more)."""
@@ -141,48 +241,34 @@ class SearchIndex:
         candidates = set(self._deletes.get(word, ()))
         for d in _deletes(word):
             candidates.update(self._deletes.get(d, ()))
-            if d in self._postings:
+            if d in self._word_at:
                 candidates.add(d)
         return frozenset(w for w in candidates if w != word and _one_edit(word, w))
 
-    @staticmethod
-    def _word_score(word: str, entry_words: frozenset[str], typos: frozenset[str], *, prefix: bool) -> float:
-        """How well one query word matches one entry's words, as `_word_matches` scores
-        that entry (0.0: not at all), checked on the entry itself."""
-        if word in entry_words:
-            return _EXACT
-        if prefix and any(w.startswith(word) for w in entry_words):
-            return _PREFIX
-        return _TYPO if not typos.isdisjoint(entry_words) else 0.0
-
-    def _candidates(self, q: str) -> tuple[list[str], dict[int, float] | None]:
-        """The query's words and the entries matching all of them with their summed
-        scores (None: no words, every entry)."""
+    def _candidates(self, q: str) -> tuple[list[str], Ids | None, Floats | None]:
+        """The query's words, the entries matching all of them (by index) and their
+        summed scores (None, None: no words, every entry)."""
         query_words = words(q)
         digits = re.sub(r"\s", "", q)
         if digits.isdigit() and len(digits) in (9, 14):
-            return query_words, dict.fromkeys(self._sirets.get(digits, ()), _EXACT)
-        candidates: dict[int, float] | None = None
+            found = np.array(self._sirets.get(digits, ()), dtype=np.int64)
+            return query_words, found, np.full(len(found), _EXACT)
+        ids: Ids | None = None
+        totals: Floats | None = None
         last = len(query_words) - 1
-        # whole words first: they usually match fewer entries than the word being typed
+        # the summing order of the scores: whole words first, then the word being typed
         for n in sorted(range(len(query_words)), key=lambda n: n == last):
-            word = query_words[n]
-            if candidates is not None and len(candidates) <= _SCAN:
-                typos, prefix = self._typos(word), n == last or len(word) >= 3
-                candidates = {
-                    i: s + score
-                    for i, s in candidates.items()
-                    if (score := self._word_score(word, self._words[i], typos, prefix=prefix))
-                }
+            grades = self._word_grades(query_words[n], last=n == last)
+            if ids is None or totals is None:
+                ids = np.flatnonzero(grades)
+                totals = _GRADES[grades[ids]]
             else:
-                matches = self._word_matches(word, last=n == last)
-                if candidates is None:
-                    candidates = matches
-                else:
-                    candidates = {i: s + matches[i] for i, s in candidates.items() if i in matches}
-            if not candidates:
-                return query_words, {}
-        return query_words, candidates
+                these = grades[ids]
+                keep = these > 0
+                ids, totals = ids[keep], totals[keep] + _GRADES[these[keep]]
+            if not len(ids):
+                break
+        return query_words, ids, totals
 
     def search(
         self,
@@ -201,6 +287,86 @@ class SearchIndex:
         )
         return hits
 
+    def _filtered(
+        self,
+        ids: Ids | None,
+        totals: Floats | None,
+        kinds: Sequence[str],
+        famille: str | None,
+        territory: str | None,
+    ) -> tuple[Ids, Floats | None]:
+        """The entries (and their scores) left by the kind, family and territory filters."""
+        if territory is not None:
+            inside = self._territories.get(territory, np.zeros(0, dtype=np.int64))
+            if ids is None:
+                ids = inside
+            else:
+                keep = np.isin(ids, inside)
+                ids = ids[keep]
+                totals = totals[keep] if totals is not None else None
+        if ids is None:
+            ids = np.arange(len(self.entries), dtype=np.int64)
+        keep_mask: npt.NDArray[np.bool_] | None = None
+        if kinds:
+            codes = [self._kind_code[k] for k in set(kinds) if k in self._kind_code]
+            keep_mask = np.isin(self._kinds[ids], codes)
+        if famille is not None:
+            same = self._familles[ids] == self._famille_code.get(famille, -1)
+            keep_mask = same if keep_mask is None else keep_mask & same
+        if keep_mask is not None:
+            ids = ids[keep_mask]
+            totals = totals[keep_mask] if totals is not None else None
+        return ids, totals
+
+    def _scores(self, query_words: list[str], ids: Ids, totals: Floats | None) -> Floats:
+        """Each found entry's score, rounded: the mean of its words' scores, plus 0.5 for
+        the whole name word for word, less 0.01 per extra word of its name."""
+        n_words = len(query_words)
+        if totals is None:
+            return np.zeros(len(ids), dtype=np.float64)
+        if not n_words:
+            return np.full(len(ids), _EXACT)
+        scores = totals / n_words
+        whole = " ".join(query_words)
+        first = bisect_left(self._sorted_names, whole)
+        end = bisect_right(self._sorted_names, whole, first)
+        if first < end:
+            rank = self._rank[ids]
+            scores = scores + np.where((rank >= first) & (rank < end), 0.5, 0.0)
+        extra = np.maximum(0, self._name_lengths[ids] - n_words)
+        return round4(scores - 0.01 * extra)
+
+    def _distances(
+        self, ids: Ids, near: tuple[float, float], radius_km: float | None
+    ) -> tuple[npt.NDArray[np.bool_], Floats]:
+        """Which entries to keep and their distances to `near` rounded to the metre (inf:
+        no position), each measured by `distance_km`; with a radius, only the entries
+        numpy finds near enough are measured."""
+        lat, lon = self._lat[ids], self._lon[ids]
+        placed = ~np.isnan(lat)
+        far = np.full(len(ids), math.inf)
+        measure = placed
+        if radius_km is not None:
+            phi1, phi2 = math.radians(near[0]), np.radians(np.where(placed, lat, 0.0))
+            h = (
+                np.sin((phi2 - phi1) / 2) ** 2
+                + math.cos(phi1)
+                * np.cos(phi2)
+                * np.sin((np.radians(np.where(placed, lon, 0.0)) - math.radians(near[1])) / 2) ** 2
+            )
+            rough = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+            measure = placed & (rough <= radius_km + _NEAR_MARGIN_KM)
+        keep = measure.copy() if radius_km is not None else np.ones(len(ids), dtype=np.bool_)
+        for k in np.flatnonzero(measure):
+            entry = self.entries[ids[k]]
+            assert entry.latitude is not None and entry.longitude is not None
+            away = distance_km(near[0], near[1], entry.latitude, entry.longitude)
+            if radius_km is not None and away > radius_km:
+                keep[k] = False
+            else:
+                far[k] = round(away, 3)
+        return keep, far
+
     def search_page(
         self,
         q: str = "",
@@ -215,43 +381,50 @@ class SearchIndex:
     ) -> tuple[int, list[Hit]]:
         """The number of entries `search` finds, and its hits from `start` to `stop`
         (all of them when `stop` is None): only those are ordered and built."""
-        query_words, candidates = self._candidates(q)
-        if candidates is not None and not candidates:
+        query_words, ids, totals = self._candidates(q)
+        if ids is not None and not len(ids):
             return 0, []
-        pool: Iterable[int] = candidates.keys() if candidates is not None else range(len(self.entries))
-        kind_set = set(kinds)
-        n_words = len(query_words)
-        whole = tuple(query_words)
-        found: list[tuple[float, float, str, str, int, float | None]] = []
-        for i in pool:
-            entry = self.entries[i]
-            if kind_set and entry.kind.value not in kind_set:
-                continue
-            if famille is not None and entry.famille != famille:
-                continue
-            if territory is not None and territory not in entry.territories:
-                continue
-            away: float | None = None
-            if near is not None:
-                if entry.latitude is None or entry.longitude is None:
-                    if radius_km is not None:
-                        continue
-                else:
-                    away = distance_km(near[0], near[1], entry.latitude, entry.longitude)
-                    if radius_km is not None and away > radius_km:
-                        continue
-            score = 0.0
-            if candidates is not None and n_words:
-                score = candidates[i] / n_words
-                if self._names[i] == whole:
-                    score += 0.5  # the whole name, word for word
-                score -= 0.01 * max(0, len(self._names[i]) - n_words)  # fewer extra words first
-            elif candidates is not None:
-                score = _EXACT
-            score = round(score, 4)
-            rounded = round(away, 3) if away is not None else None
-            far = rounded if rounded is not None else math.inf
-            found.append((-score, far, self._sort_names[i], entry.id, i, rounded))
-        ordered = sorted(found) if stop is None else heapq.nsmallest(stop, found)
-        page = [Hit(self.entries[r[4]], -r[0], r[5]) for r in ordered[start:stop]]
-        return len(found), page
+        ids, totals = self._filtered(ids, totals, kinds, famille, territory)
+        scores = self._scores(query_words, ids, totals)
+        far: Floats | None = None
+        if near is not None:
+            keep, far = self._distances(ids, near, radius_km)
+            if not keep.all():
+                ids, scores, far = ids[keep], scores[keep], far[keep]
+        total = len(ids)
+        neg, rank = -scores, self._rank[ids]
+        chosen = _first(neg, far, rank, stop)
+        if far is None:
+            order = chosen[np.lexsort((rank[chosen], neg[chosen]))]
+        else:
+            order = chosen[np.lexsort((rank[chosen], far[chosen], neg[chosen]))]
+        page = [
+            Hit(
+                self.entries[int(ids[k])],
+                float(scores[k]),
+                None if far is None or far[k] == math.inf else float(far[k]),
+            )
+            for k in order[start:stop]
+        ]
+        return total, page
+
+
+def _first(neg: Floats, far: Floats | None, rank: Ids, stop: int | None) -> Ids:
+    """The positions of the `stop` smallest keys (`neg`, `far`, `rank`), unordered: a
+    partial selection on the score, then the ties of the last score kept by the rest
+    of the key (all positions when `stop` is None)."""
+    n = len(neg)
+    if stop is None or stop >= n:
+        return np.arange(n, dtype=np.int64)
+    if stop <= 0:
+        return np.zeros(0, dtype=np.int64)
+    threshold = np.partition(neg, stop - 1)[stop - 1]
+    better = np.flatnonzero(neg < threshold)
+    ties = np.flatnonzero(neg == threshold)
+    need = stop - len(better)
+    if len(ties) > need:
+        if far is None:
+            ties = ties[np.argpartition(rank[ties], need - 1)[:need]]
+        else:
+            ties = ties[np.lexsort((rank[ties], far[ties]))[:need]]
+    return np.concatenate((better, ties))

@@ -31,14 +31,14 @@ def test_candidates_with_their_reasons(aube: tuple[OxigraphStore, TestClient]) -
         "/api/v1/actors/org:boutique-boulot/candidates", params={"objectif": "recrutement"}
     ).json()
     assert [(c["id"], c["score"], c["distance_km"]) for c in answer["items"]] == [
-        ("org:leader-sa", 1.0, 0.0),
+        ("org:leader-sa", 2.0, 0.0),  # the shared club only (queries.partners.W_COLLECTIVE)
         ("org:isolee", -3.541, 35.41),
         ("org:transports", -3.541, 35.41),
     ]
     leader = answer["items"][0]
     assert leader["evidence"][0] == {
         "reason": "membres tous deux de Club Les entreprises s'engagent de l'Aube (Club)",
-        "weight": 1.0,
+        "weight": 2.0,
         "facts": [
             {
                 "subject": "org:boutique-boulot",

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
+from api.web.schemas import ActorOut, DatasetOut, Page, SearchItem
 from graph.kinds import OrgKind, RelKind
 from graph.model import Batch, Edge, Node, Provenance
 from graph.oxigraph_store import OxigraphStore
@@ -343,3 +344,23 @@ def test_the_index_follows_a_write_at_once() -> None:
     )
     assert ids(client.get("/api/v1/search", params={"q": "ressourcerie"}).json()) == ["org:ressourcerie"]
     store.close()
+
+
+def test_answers_written_directly_are_their_models(aube: tuple[OxigraphStore, TestClient]) -> None:
+    """/datasets, /search and /actors/{id} write their JSON without FastAPI's model pass:
+    each answer is exactly what its declared model makes of it (same fields, same
+    values), so the OpenAPI schema still describes it."""
+    _, client = aube
+    answers = {
+        "/api/v1/datasets": Page[DatasetOut],
+        "/api/v1/search?q=boutique": Page[SearchItem],
+        "/api/v1/search?lat=48.3&lon=4.08&rayon_km=30": Page[SearchItem],
+        "/api/v1/actors/org:boutique-boulot": ActorOut,
+        "/api/v1/actors/commune:10387": ActorOut,
+    }
+    for path, model in answers.items():
+        answer = client.get(path)
+        assert answer.status_code == 200 and answer.headers["content-type"] == "application/json", path
+        found = answer.json()
+        assert model.model_validate(found).model_dump(mode="json") == found, path
+    assert client.get("/api/v1/search?q=boutique").json()["items"][0]["distance_km"] is None

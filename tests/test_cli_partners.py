@@ -42,7 +42,8 @@ def test_partenaires_table_within_a_radius(store: str) -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == f"Partenaires proposés à Boutique Boulot ({BB}) — objectif : achat responsable"
-    assert lines[1].startswith(" 1. Paysages de Champagne (Entreprise, Troyes) — 0,0 km — score 1,66")
+    # log(lift achat N) 0.24 (tests/test_partners.py) + the shared club 2.0
+    assert lines[1].startswith(" 1. Paysages de Champagne (Entreprise, Troyes) — 0,0 km — score 2,24")
     assert "Électricité Troyenne" not in result.output
 
 

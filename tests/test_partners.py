@@ -15,6 +15,7 @@ from graph.store import GraphStore
 from queries.introductions import introductions
 from queries.org_network import OrgNetwork, org_network
 from queries.partners import (
+    W_COLLECTIVE,
     W_FIT,
     W_SIZE,
     AmbiguousActor,
@@ -36,26 +37,51 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OrgNetwork]:
 
 
 # Section shares (+1 smoothing over 4 companies, 3 sections): N 3/7, F 2/7, I 2/7.
-# ACI partnerships with companies: one, achat responsable, section N (Paysages Anciens).
-# lift(*, ACI, N) = (1 + 2) / (1 * 3/7 + 2) = 21/17; lift(achat, ACI, N) = (1 + 2 * 21/17) / (3/7 + 2)
-LIFT_ACHAT_N = (1 + 2 * 21 / 17) / (3 / 7 + 2)
-LIFT_ACHAT_I = (2 * (2 / (2 / 7 + 2))) / (2 / 7 + 2)
+# Partnerships of inclusive employers with companies, both achat responsable: the ACI with
+# Paysages Anciens (section N), the EI with the restaurant (section I). Each lift is shrunk
+# by 4 pseudo-partnerships towards the broader one:
+# every kind: lift(*, *, N) = (1 + 4) / (2 * 3/7 + 4) = 35/34,
+#             lift(*, *, I) = (1 + 4) / (2 * 2/7 + 4) = 35/32;
+# the ACI: lift(*, ACI, N) = (1 + 4 * 35/34) / (1 * 3/7 + 4),
+#          lift(*, ACI, I) = (0 + 4 * 35/32) / (1 * 2/7 + 4);
+# its achat: lift(achat, ACI, X) = (count + 4 * lift(*, ACI, X)) / (1 * share X + 4).
+LIFT_ACI_N = (1 + 4 * 35 / 34) / (3 / 7 + 4)
+LIFT_ACHAT_N = (1 + 4 * LIFT_ACI_N) / (3 / 7 + 4)
+LIFT_ACHAT_I = (4 * ((4 * 35 / 32) / (2 / 7 + 4))) / (2 / 7 + 4)
 
 
-def test_achat_ranks_the_club_member_of_the_trade_first(network: OrgNetwork) -> None:
+def test_achat_ranks_the_club_member_first(network: OrgNetwork) -> None:
     found = partner_candidates(network, BB, objective="achat")
     assert [c.id for c in found] == [PAYSAGE, RESTO, ELEC]  # Paysages Anciens is already a partner
     paysage = found[0]
-    # distance 0 (same commune), propensity log(lift N), activity fit W_FIT, shared club 1.0
-    assert paysage.score == pytest.approx(round(math.log(LIFT_ACHAT_N) + W_FIT + 1.0, 4))
+    # distance 0 (same commune), propensity log(lift N), shared club W_COLLECTIVE = 2.0;
+    # no activity fit: a buyer need not be of the trade of what it buys
+    assert paysage.score == pytest.approx(round(math.log(LIFT_ACHAT_N) + 2.0, 4))
     weights = {r.text.split(" ")[0]: round(r.weight, 6) for r in paysage.reasons}
-    assert weights["membres"] == 1.0
-    assert weights["activité"] == W_FIT
+    assert weights["membres"] == W_COLLECTIVE == 2.0
+    assert "activité" not in weights
     assert weights["section"] == round(math.log(LIFT_ACHAT_N), 6)
+    section = next(r for r in paysage.reasons if r.text.startswith("section"))
+    assert section.text == (
+        "section NAF N : 1,3 fois plus souvent partenaire des ACI en achat responsable que sa part des "
+        "entreprises (1 partenariat(s) de ce type observé(s), 1 en tout, "
+        "1 avec toutes les structures inclusives)"
+    )
     shared = next(r for r in paysage.reasons if r.text.startswith("membres"))
     assert shared.text == "membres tous deux de Club de l'Aube (Club)"
     assert shared.facts == (f"{BB} MEMBER_OF {CLUB}", f"{PAYSAGE} MEMBER_OF {CLUB}")
     assert shared.datasets == ("fixture-partenaires",)
+
+
+def test_sous_traitance_weighs_the_activity_fit_of_the_trade(network: OrgNetwork) -> None:
+    found = {c.id: c for c in partner_candidates(network, BB, objective="sous-traitance")}
+    # Boutique Boulot sells green spaces (NAF 01, 02, 81): the landscaper (81.30Z) is of the
+    # trade, the electrician (43) and the restaurant (56) are not; no sous-traitance is
+    # observed, so the lift is the ACI's over every objective
+    fit = next(r for r in found[PAYSAGE].reasons if r.text.startswith("activité compatible"))
+    assert fit.weight == W_FIT
+    assert found[PAYSAGE].score == pytest.approx(round(math.log(LIFT_ACI_N) + W_FIT + 2.0, 4))
+    assert not any(r.text.startswith("activité") for c in (ELEC, RESTO) for r in found[c].reasons)
 
 
 def test_a_common_partner_counts_by_resource_allocation(network: OrgNetwork) -> None:
@@ -85,9 +111,14 @@ def test_recrutement_weighs_the_size_band(network: OrgNetwork) -> None:
 
 
 def test_a_company_looking_for_siae_gets_the_inclusive_employers(network: OrgNetwork) -> None:
-    found = partner_candidates(network, PAYSAGE, objective="achat")
+    found = partner_candidates(network, PAYSAGE, objective="sous-traitance")
     assert [c.id for c in found] == [BB, EI]
+    # the landscaper subcontracting: Boutique Boulot's green spaces are of its trade
     assert any(r.text.startswith("activité compatible") for r in found[0].reasons)
+    # buying from an SIAE, it need not be of the SIAE's trade
+    bought = partner_candidates(network, PAYSAGE, objective="achat")
+    assert [c.id for c in bought] == [BB, EI]
+    assert not any(r.text.startswith("activité") for c in bought for r in c.reasons)
 
 
 def test_introduction_names_the_partner_and_the_ptce(network: OrgNetwork) -> None:
@@ -124,7 +155,7 @@ def test_every_backend_gives_the_same_candidates(store: GraphStore) -> None:
     store.upsert(partners_batch())
     found = partner_candidates(org_network(store), BB, objective="achat")
     assert [(c.id, c.score) for c in found] == [
-        (PAYSAGE, round(math.log(LIFT_ACHAT_N) + W_FIT + 1.0, 4)),
+        (PAYSAGE, round(math.log(LIFT_ACHAT_N) + 2.0, 4)),
         (RESTO, round(0.125 + math.log(LIFT_ACHAT_I), 4)),
         (ELEC, found[2].score),
     ]

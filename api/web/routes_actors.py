@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
+from api.web.fast_json import json_response
 from api.web.problems import Problem
 from api.web.schemas import (
     ActorOut,
-    DatasetRef,
     FacetOut,
     Facets,
-    FactOut,
-    Labelled,
     NetworkEdge,
     NetworkNode,
     NetworkOut,
@@ -38,50 +36,52 @@ def _json_value(value: PropValue) -> PropValue | str:
 
 
 @router.get("/actors/{node_id}", response_model=ActorOut, summary="Un acteur et ses faits")
-def actor(node_id: NodeId, svc: Svc) -> ActorOut:
+async def actor(node_id: NodeId, svc: Svc) -> Response:
     """L'identité d'un acteur (type, SIRET, adresse, lieu, secteurs, métiers) et chacun
     de ses faits avec les jeux de données qui l'affirment."""
-    profile = actor_profile(svc.store, node_id, flags=svc.synthetic_flags())
+    profile = actor_profile(svc.store, node_id, flags=svc.synthetic_flags(), names=svc.node_names)
     if profile is None:
         raise Problem(404, f"aucun nœud d'identifiant « {node_id} »")
     titles = {p.source: p for p in svc.datasets()}
     node = profile.node
     siret, address = node.props.get("siret"), node.props.get("address")
-    return ActorOut(
-        id=node.id,
-        name=node.name,
-        kind=node.kind.value,
-        kind_label=node.kind.label,
-        famille=famille_of(node.kind),
-        siret=str(siret) if siret is not None else None,
-        adresse=str(address) if address is not None else None,
-        commune=profile.commune.id if profile.commune else None,
-        commune_name=profile.commune.label if profile.commune else None,
-        departement=profile.departement.id if profile.departement else None,
-        departement_name=profile.departement.label if profile.departement else None,
-        latitude=profile.latitude,
-        longitude=profile.longitude,
-        sectors=[Labelled(id=s.id, label=s.label) for s in profile.sectors],
-        jobs=[Labelled(id=j.id, label=j.label) for j in profile.jobs],
-        facts=[
-            FactOut(
-                property=f.property,
-                label=f.label,
-                value=_json_value(f.value),
-                value_label=f.value_label,
-                datasets=list(f.datasets),
-            )
-            for f in profile.facts
-        ],
-        datasets=[
-            DatasetRef(
-                id=s,
-                title=(titles[s].title or s) if s in titles else s,
-                synthetic=titles[s].synthetic if s in titles else False,
-            )
-            for s in profile.datasets
-        ],
-        synthetic=profile.synthetic,
+    return json_response(  # an ActorOut, its fields in its order
+        {
+            "id": node.id,
+            "name": node.name,
+            "kind": node.kind.value,
+            "kind_label": node.kind.label,
+            "famille": famille_of(node.kind),
+            "siret": str(siret) if siret is not None else None,
+            "adresse": str(address) if address is not None else None,
+            "commune": profile.commune.id if profile.commune else None,
+            "commune_name": profile.commune.label if profile.commune else None,
+            "departement": profile.departement.id if profile.departement else None,
+            "departement_name": profile.departement.label if profile.departement else None,
+            "latitude": profile.latitude,
+            "longitude": profile.longitude,
+            "sectors": [{"id": s.id, "label": s.label} for s in profile.sectors],
+            "jobs": [{"id": j.id, "label": j.label} for j in profile.jobs],
+            "facts": [
+                {
+                    "property": f.property,
+                    "label": f.label,
+                    "value": _json_value(f.value),
+                    "value_label": f.value_label,
+                    "datasets": list(f.datasets),
+                }
+                for f in profile.facts
+            ],
+            "datasets": [
+                {
+                    "id": s,
+                    "title": (titles[s].title or s) if s in titles else s,
+                    "synthetic": titles[s].synthetic if s in titles else False,
+                }
+                for s in profile.datasets
+            ],
+            "synthetic": profile.synthetic,
+        }
     )
 
 

@@ -4,7 +4,7 @@ changes), the settings, and the Neo4j driver when one is configured."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -12,18 +12,21 @@ from fastapi import Request
 
 from api.web.settings import WebSettings
 from graph.analytic import AnalyticGraph, analytic_projection
+from graph.kinds import NodeKind
 from graph.model import Provenance
 from graph.oxigraph_store import OxigraphStore
-from queries.catalogue import catalogue
+from queries.actor import node_names
 from queries.org_network import org_network
 from queries.partners import PartnerIndex, partner_index, prepared
 from queries.search import SearchIndex
+from queries.search_cache import search_index
 
 __all__ = ["Services", "services"]
 
 T = TypeVar("T")
 _MAX_VIEWS = 64  # views of one store state held at most
 _MAX_LOCKS = 4096
+_MAX_NAMES = 100_000  # names read from the store held at most (codes, mostly)
 
 
 @dataclass
@@ -34,6 +37,7 @@ class Services:
     _index: SearchIndex | None = None
     _partners: tuple[str, PartnerIndex] | None = None
     _datasets: tuple[str, tuple[Provenance, ...]] | None = None
+    _names: tuple[str, dict[str, tuple[str, NodeKind | None] | None]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _partners_lock: threading.Lock = field(default_factory=threading.Lock)
     _views: dict[Hashable, tuple[str, Any]] = field(default_factory=dict)
@@ -58,6 +62,12 @@ class Services:
     def synthetic_flags(self) -> dict[str, bool]:
         return {p.source: p.synthetic for p in self.datasets()}
 
+    def index_if_ready(self) -> SearchIndex | None:
+        """The search index of the store as it is now when it is built, else None (an
+        async route then waits for `index` in a thread, not on the event loop)."""
+        current = self._index
+        return current if current is not None and current.state == self.state() else None
+
     def index(self) -> SearchIndex:
         """The search index of the store as it is now."""
         state = self.state()
@@ -66,8 +76,42 @@ class Services:
             return current
         with self._lock:
             if self._index is None or self._index.state != state:
-                self._index = SearchIndex(catalogue(self.store), state=state)
+                self._index = search_index(self.store)
             return self._index
+
+    def node_names(self, ids: Iterable[str]) -> dict[str, tuple[str, NodeKind | None]]:
+        """The name and kind of each node of `ids` the store holds (`queries.actor`'s
+        `node_names`): the actors and places from the search index once it is built
+        (the catalogue names them by the same rule), the others (codes…) read from
+        the store once per state."""
+        state = self.state()
+        index = self.index_if_ready()
+        held = self._names
+        if held is None or held[0] != state:
+            held = (state, {})
+            self._names = held
+        memo = held[1]
+        found: dict[str, tuple[str, NodeKind | None]] = {}
+        missing: list[str] = []
+        for node in ids:
+            entry = index.get(node) if index is not None else None
+            if entry is not None:
+                found[node] = (entry.name, entry.kind)
+            elif node in memo:
+                known = memo[node]
+                if known is not None:
+                    found[node] = known
+            else:
+                missing.append(node)
+        if missing:
+            read = node_names(self.store, missing)
+            if len(memo) > _MAX_NAMES:
+                memo.clear()
+            for node in missing:
+                memo[node] = read.get(node)
+                if node in read:
+                    found[node] = read[node]
+        return found
 
     def partners(self) -> PartnerIndex:
         """The partner recommender's index of the store as it is now."""
@@ -113,6 +157,8 @@ class Services:
             return value
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
+    """The routes' dependency (async: FastAPI runs a plain function in a worker thread,
+    a hop that cost more than the lightest route itself)."""
     found: Services = request.app.state.services
     return found

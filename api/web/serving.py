@@ -84,7 +84,7 @@ def _serve_one(
         services = web.state.services
         threading.Thread(target=warm, args=(services,), kwargs={"partners": False}, daemon=True).start()
         on_ready()
-        uvicorn.run(web, host=host, port=port, log_level="warning")
+        uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
     finally:
         graph.close()
         if driver is not None:
@@ -138,7 +138,7 @@ def _worker(
     services.store = OxigraphStore(store_path, read_only=True)
     services.neo4j = neo4j() if neo4j is not None else None
     try:
-        uvicorn.Server(uvicorn.Config(web, log_level="warning")).run(sockets=[sock])
+        uvicorn.Server(uvicorn.Config(web, log_level="warning", access_log=False)).run(sockets=[sock])
     finally:
         services.store.close()
         if services.neo4j is not None:

@@ -1,0 +1,71 @@
+"""The search index of an on-disk store, kept on disk per store state.
+
+Reading the catalogue of a national store takes a minute and a half (a scan of every
+name, kind, position and place); the index built on it is written next to the store
+(`<store>.analytic/search.pickle`, beside the organisation projection's cache) with the
+store's state, and read back by the next server over the same state in seconds. A write
+to the store changes its state: the next index is built again and replaces the file.
+"""
+
+from __future__ import annotations
+
+import pickle
+import uuid
+from pathlib import Path
+from typing import Final
+
+from graph.oxigraph_store import OxigraphStore
+from queries.catalogue import catalogue
+from queries.search import SearchIndex
+
+__all__ = ["search_index"]
+
+_VERSION: Final = 1  # of the file's layout: another version is not read
+
+
+def search_index(store: OxigraphStore) -> SearchIndex:
+    """The search index of `store` as it is now: from the disk cache of its state when
+    there is one, else built from the catalogue (and written to the cache)."""
+    state = store.state()
+    file = _file(store)
+    held = _read(file, state)
+    if held is not None:
+        return held
+    index = SearchIndex(catalogue(store), state=state)
+    _write(file, state, index)
+    return index
+
+
+def _file(store: OxigraphStore) -> Path | None:
+    if store.path is None:
+        return None
+    path = Path(store.path)
+    return path.with_name(path.name + ".analytic") / "search.pickle"
+
+
+def _read(file: Path | None, state: str) -> SearchIndex | None:
+    if file is None or not file.exists():
+        return None
+    try:
+        with file.open("rb") as f:
+            version, held_state = pickle.load(f)
+            if version != _VERSION or held_state != state:
+                return None
+            index = pickle.load(f)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+        return None
+    return index if isinstance(index, SearchIndex) and index.state == state else None
+
+
+def _write(file: Path | None, state: str, index: SearchIndex) -> None:
+    if file is None:
+        return
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = file.with_name(f"{file.name}.{uuid.uuid4().hex}.tmp")
+        with tmp.open("wb") as f:
+            pickle.dump((_VERSION, state), f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(file)
+    except OSError:  # a read-only folder: the index is still served, only not kept
+        return
