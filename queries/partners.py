@@ -359,18 +359,20 @@ def _reason_bounds(
     other than distance, from the weights: for an inclusive actor the propensity (of the
     group's NAF section) and the activity fit (of its division) are the group's; for a
     company or a buyer the propensity is the group's kind's and the fit, which comes from
-    each candidate's own activity, is 0 or `W_FIT`; the size from the group's size bands."""
+    each candidate's own activity, is 0 or `W_FIT` (no fit outside `_FITTED`); the size
+    from the group's size bands."""
     if str(index.kinds[s]) in INCLUSIVE:
         table = np.array([_log_lift(index, objective, str(index.kinds[s]), sec) for sec in index.sections])
         propensity = W_PROPENSITY * table[places.section_code]
-        divisions, _ = fit_divisions(index, s, objective)
+        divisions, _ = fit_divisions(index, s, objective) if objective in _FITTED else (frozenset(), [])
         fit_low = fit_high = np.where(np.isin(places.division, sorted(divisions)), W_FIT, 0.0)
     else:
         section = str(index.section[s])
         lifts = {k: W_PROPENSITY * _log_lift(index, objective, k, section) for k in set(places.kind)}
         propensity = np.array([lifts[k] for k in places.kind], dtype=np.float64)
-        fit_low = np.full(len(propensity), min(W_FIT, 0.0))
-        fit_high = np.full(len(propensity), max(W_FIT, 0.0))
+        fitted = W_FIT if objective in _FITTED else 0.0
+        fit_low = np.full(len(propensity), min(fitted, 0.0))
+        fit_high = np.full(len(propensity), max(fitted, 0.0))
     size_low = size_high = np.zeros(len(propensity))
     if objective in _SIZED:
         size_low = np.minimum(W_SIZE * places.size_low, W_SIZE * places.size_high)
