@@ -60,7 +60,7 @@ from bench.neo4j_profile import Profile, timed
 from bench.synthetic import synthetic_graph
 from graph.model import Batch, Edge, Node
 from graph.neo4j_import import import_batches
-from graph.neo4j_server import DEFAULT_HEAP, NEO4J_VERSION, Neo4jServer
+from graph.neo4j_server import DEFAULT_HEAP, DEFAULT_PAGE_CACHE, NEO4J_VERSION, Neo4jServer
 from graph.neo4j_store import CHUNK_SIZE, Neo4jStore, connect, family_label
 from loaders.formats import KnownNodes
 from loaders.real_frame import real_outputs
@@ -252,6 +252,7 @@ def run(
     *,
     national_preset: bool,
     heap: str,
+    page_cache: str = DEFAULT_PAGE_CACHE,
     importer: bool = True,
     statement_rows: Sequence[int] = (CHUNK_SIZE,),
 ) -> dict[str, Any]:
@@ -279,6 +280,7 @@ def run(
             driver_packstream="neo4j-rust-ext" if importlib.util.find_spec("neo4j._rust") else "pure Python",
             neo4j_server=NEO4J_VERSION,
             heap=heap,
+            page_cache=page_cache,
         ),
         "graph": {"nodes": total_nodes, "relations": total_rows - total_nodes, "rows": total_rows},
         "rows_per_upsert": chunk or "one upsert a dataset",
@@ -297,7 +299,7 @@ def run(
             f"schema {imported['schema_s']} s); child JVMs peak resident "
             f"{imported['children_peak_rss_mib']} MiB"
         )
-    with Neo4jServer(log_level="WARN", heap=heap) as server:
+    with Neo4jServer(log_level="WARN", heap=heap, page_cache=page_cache) as server:
         driver = connect(server.uri, server.auth)
         pid = launcher_pid(server.port)
         try:
@@ -416,6 +418,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--heap", default=DEFAULT_HEAP, help=f"JVM heap of the server (default {DEFAULT_HEAP})"
     )
     parser.add_argument(
+        "--page-cache",
+        default=DEFAULT_PAGE_CACHE,
+        help=f"page cache of the server of the upserts (default {DEFAULT_PAGE_CACHE})",
+    )
+    parser.add_argument(
         "--no-import",
         action="store_true",
         help="skip the offline importer (and the check that it writes the same graph)",
@@ -432,6 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.chunk,
         national_preset=args.national,
         heap=args.heap,
+        page_cache=args.page_cache,
         importer=not args.no_import,
         statement_rows=[int(v) for v in args.statement_rows.split(",")],
     )
