@@ -624,8 +624,8 @@ def _contributions(
         siae, codes = origin[c]
         company = c if siae == s else s
         return Reason(
-            f"activité compatible : NAF {facets['naf'][company]} de {label[company]} ↔ "
-            f"{', '.join(codes[:3])} de {label[siae]} (tables de correspondance)",
+            f"activité compatible : NAF {_code(facets['naf'][company])} de {label[company]} ↔ "
+            f"{', '.join(_code(x) for x in codes[:3])} de {label[siae]} (tables de correspondance)",
             w,
             (f"{network.ids[company]} IN_SECTOR {facets['naf'][company]}",),
             ("data/correspondances",),
@@ -763,6 +763,12 @@ def fact_datasets(index: PartnerIndex, facts: Sequence[str]) -> tuple[str, ...]:
             if r == rel:
                 found.update(sources)
     return tuple(sorted(found))
+
+
+def _code(text: object) -> str:
+    """A code as a person reads it: `naf:81.30Z` → `81.30Z`, `rome:K2204` → `K2204`,
+    `secteur:…` → its slug."""
+    return str(text).split(":", 1)[-1]
 
 
 def _num(value: float) -> str:
