@@ -185,7 +185,7 @@ def dataset_lines(provenance: Provenance, graph: str) -> list[str]:
 
 
 def nquads_chunks(
-    batches: Iterable[Batch], writer: NQuadsWriter, *, chunk_bytes: int = 32 * 1024**2
+    batches: Iterable[Batch], writer: NQuadsWriter, *, chunk_bytes: int = 8 * 1024**2
 ) -> Iterator[bytes]:
     """The batches' N-Quads as UTF-8 chunks of about `chunk_bytes` (whole lines)."""
     pending: list[str] = []

@@ -231,7 +231,7 @@ class OxigraphStore:
                 self._store = Store(str(self.path))
         self._bump_state()
 
-    def bulk_load(self, batches: Iterable[Batch], *, chunk_bytes: int = 32 * 1024**2) -> int:
+    def bulk_load(self, batches: Iterable[Batch], *, chunk_bytes: int = 8 * 1024**2) -> int:
         """Load batches into an empty store at full speed with pyoxigraph's bulk loader
         (for first loads and benchmarks, not for updates), whole or not at all.
 
