@@ -14,12 +14,18 @@ from __future__ import annotations
 import math
 from typing import Final
 
+import numpy as np
+from numpy.typing import NDArray
+
 __all__ = [
     "EARTH_RADIUS_KM",
     "QUERY_EARTH_RADIUS_KM",
+    "chord_of_km",
     "distance_km",
+    "distances_km",
     "equirectangular_km",
     "haversine_radians_km",
+    "on_sphere",
 ]
 
 EARTH_RADIUS_KM: Final = 6371.0088  # IUGG mean radius
@@ -52,6 +58,40 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return haversine_radians_km(
         phi1, math.radians(lon1), math.cos(phi1), phi2, math.radians(lon2), math.cos(phi2)
     )
+
+
+def distances_km(
+    lat: float, lon: float, lats: NDArray[np.float64], lons: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """`distance_km` from one point to many at once (NaN where a point is unknown).
+
+    >>> distances_km(48.2973, 4.0744, np.array([48.5167, np.nan]), np.array([3.7267, 0.0])).round(1)
+    array([35.4,  nan])
+    """
+    p1, p2 = math.radians(lat), np.radians(lats)
+    dp, dl = p2 - p1, np.radians(lons - lon)
+    h = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    distances: NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return distances
+
+
+def on_sphere(lats: NDArray[np.float64], lons: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Points in degrees as (x, y, z) on the unit sphere: the nearest by chord (what a
+    k-d tree finds) is the nearest by great circle."""
+    lat, lon = np.radians(lats), np.radians(lons)
+    points: NDArray[np.float64] = np.column_stack(
+        (np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat))
+    )
+    return points
+
+
+def chord_of_km(km: float) -> float:
+    """The chord on the unit sphere of a great-circle distance in km (2 beyond the antipode).
+
+    >>> round(chord_of_km(math.pi * EARTH_RADIUS_KM), 12)
+    2.0
+    """
+    return 2.0 * math.sin(min(km / EARTH_RADIUS_KM, math.pi) / 2)
 
 
 def equirectangular_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

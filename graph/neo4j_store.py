@@ -588,7 +588,8 @@ class Neo4jStore:
     def clear(self) -> None:
         """Delete every node and relationship (constraints and indexes stay)."""
         with self._errors("vidage"), self._session() as session:
-            session.run(CLEAR).consume()
+            for statement in CLEAR:
+                session.run(statement).consume()
             session.run(WRITE_STATE, token=uuid.uuid4().hex).consume()
 
     def state(self) -> str:

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
+import numpy as np
+
 from graph.kinds import RelKind
 from queries.org_network import PartnerNetwork
-from queries.partner_index import PartnerIndex, cached_index
+from queries.partner_index import PartnerIndex, cached_index, tie_slots
 
 __all__ = ["TIE_STRENGTH", "Introduction", "introductions"]
 
@@ -83,7 +84,7 @@ def introductions(
 
     # search from b towards a, pruned by the distances from a (computed once per a: a
     # ranking asks for paths from one actor to many candidates)
-    to_source = _source_distances(index, s, max_hops, neighbours)
+    to_source = _source_distances(index, s, max_hops)
     found: list[tuple[int, float, tuple[int, ...]]] = []
     for length in range(2, max_hops + 1):
         if to_source.get(t, max_hops + 1) > length:
@@ -110,30 +111,29 @@ def introductions(
 _SOURCES: dict[tuple[int, int, int], tuple[PartnerIndex, dict[int, int]]] = {}
 
 
-def _source_distances(
-    index: PartnerIndex, source: int, limit: int, neighbours: Callable[[int], list[int]]
-) -> dict[int, int]:
+def _source_distances(index: PartnerIndex, source: int, limit: int) -> dict[int, int]:
     key = (id(index), source, limit)
     held = _SOURCES.get(key)
     if held is None or held[0] is not index:
         if len(_SOURCES) > 16:
             _SOURCES.clear()
-        held = (index, _distances(neighbours, source, limit))
+        held = (index, _distances(index, source, limit))
         _SOURCES[key] = held
     return held[1]
 
 
-def _distances(neighbours: Callable[[int], list[int]], start: int, limit: int) -> dict[int, int]:
+def _distances(index: PartnerIndex, start: int, limit: int) -> dict[int, int]:
+    """The vertices within `limit` ties of `start` and their distance, breadth first,
+    one level at a time (each level's ties gathered at once)."""
     seen = {start: 0}
-    queue = deque([start])
-    while queue:
-        v = queue.popleft()
-        if seen[v] == limit:
-            continue
-        for w in neighbours(v):
-            if w not in seen:
-                seen[w] = seen[v] + 1
-                queue.append(w)
+    frontier = np.array([start], dtype=np.int64)
+    for level in range(1, limit + 1):
+        slots, _ = tie_slots(index.adjacency, frontier)
+        new = [v for v in np.unique(index.adjacency.indices[slots]).tolist() if v not in seen]
+        if not new:
+            break
+        seen.update(dict.fromkeys(new, level))
+        frontier = np.array(new, dtype=np.int64)
     return seen
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "PartnerIndex",
     "cached_index",
     "partner_index",
+    "tie_slots",
 ]
 
 PRIOR_STRENGTH: Final = 4.0  # pseudo-partnerships pulling a lift towards the broader one (then 1)
@@ -123,6 +124,7 @@ class PartnerIndex:
     kind_masks: dict[frozenset[str], NDArray[np.bool_]] = field(default_factory=dict)  # kinds -> vertices
     degree_cache: Any = None  # (degrees, adjacency scaled by 1 / degree), see `queries.partners`
     labels: list[str] = field(default_factory=list)  # vertex -> display name (read once from the graph)
+    places: Any = None  # `queries.partner_pruning.PlaceGroups`, built on first use
 
 
 def partner_index(network: PartnerNetwork, *, tables: Correspondences | None = None) -> PartnerIndex:
@@ -214,6 +216,20 @@ def _objective_of_key(key: str) -> Objective | None:
         return Objective.of_type(PartnershipType(key))
     except ValueError:
         return None
+
+
+def tie_slots(
+    adjacency: sp.csr_array, vertices: NDArray[np.int64]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Where the ties of `vertices` are in `adjacency.indices` (each vertex's in order,
+    the vertices in order), and how many each has: their rows gathered at once."""
+    indptr = adjacency.indptr
+    starts = indptr[vertices].astype(np.int64)
+    lengths = indptr[vertices + 1].astype(np.int64) - starts
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
+    slots = np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+    return slots, lengths
 
 
 _CACHE: dict[int, tuple[PartnerNetwork, PartnerIndex]] = {}

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import unicodedata
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from graph.geo import EARTH_RADIUS_KM
+from graph.geo import distances_km as haversine_km
 from graph.kinds import PartnershipType
 from queries.contracts import Evidence, contract_index, contract_parts
 from queries.introductions import introductions
@@ -51,7 +53,9 @@ from queries.partner_index import (
     PartnerIndex,
     cached_index,
     partner_index,
+    tie_slots,
 )
+from queries.partner_pruning import SLACK, PlaceGroups, Selection, place_groups, select, territory_facet
 
 __all__ = [
     "COMPANY",
@@ -70,6 +74,7 @@ __all__ = [
     "candidate_pool",
     "candidate_scores",
     "fact_datasets",
+    "haversine_km",
     "partner_candidates",
     "partner_index",
     "prepared",
@@ -178,17 +183,6 @@ def _describe(network: PartnerNetwork, i: int) -> tuple[str, str, str]:
     return network.ids[i], str(vertex["label"]), str(vertex["kind"])
 
 
-def haversine_km(
-    lat: float, lon: float, lats: NDArray[np.float64], lons: NDArray[np.float64]
-) -> NDArray[np.float64]:
-    """`graph.geo.distance_km` from one point to many at once (NaN where a point is unknown)."""
-    p1, p2 = math.radians(lat), np.radians(lats)
-    dp, dl = p2 - p1, np.radians(lons - lon)
-    h = np.sin(dp / 2) ** 2 + math.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    distances: NDArray[np.float64] = 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
-    return distances
-
-
 def _candidate_kinds(actor_kind: str, objective: Objective) -> frozenset[str]:
     if actor_kind not in INCLUSIVE:
         return INCLUSIVE  # a company or a buyer looking for inclusive suppliers or partners
@@ -252,6 +246,7 @@ def partner_candidates(
     kinds: Collection[str] | None = None,
     limit: int = 20,
     with_introductions: bool = True,
+    pruned: bool = True,
 ) -> list[Candidate]:
     """Rank the organisations `actor` should approach for `objective`, best first.
 
@@ -259,16 +254,19 @@ def partner_candidates(
     buyers for `achat`, sponsors for `mecenat`, SIAE too for `cotraitance` — or, for a
     company or buyer, the inclusive employers) within `radius_km` of the actor and in
     `territory` (a commune or département id), that are not already its partners.
+    Only the candidates that can reach the best `limit` are scored (see
+    `queries.partner_pruning`); `pruned=False` scores the whole pool, the reference the
+    pruning is checked against: both give the same candidates, scores and reasons.
     """
     index = graph if isinstance(graph, PartnerIndex) else cached_index(graph)
     objective = Objective(objective)
     network = index.network
-    s, candidates, distance = candidate_pool(index, actor, objective, kinds=kinds, radius_km=radius_km,
-                                             territory=territory)  # fmt: skip
+    s, candidates, distance, parts, total = _scored(
+        index, actor, objective, kinds=kinds, radius_km=radius_km, territory=territory,
+        limit=limit if pruned else None,
+    )  # fmt: skip
     if not len(candidates):
         return []
-    parts = _contributions(index, s, candidates, objective, distance)
-    total = _summed([p for p, _ in parts.values()])
     order = _best(total, candidates, limit)
     out = []
     for rank in order:
@@ -298,10 +296,140 @@ def partner_candidates(
 
 def prepared(index: PartnerIndex) -> PartnerIndex:
     """`index` with what the first ranking would build on it built now (the
-    resource-allocation degrees, the contract facets): a server does it before serving."""
+    resource-allocation degrees, the contract facets, the candidates' trees): a server
+    does it before serving."""
     _degrees(index)
     contract_index(index)
+    place_groups(index)
     return index
+
+
+Scored = tuple[int, NDArray[np.int64], NDArray[np.float64], dict[str, tuple[NDArray[np.float64], "Explain"]],
+               NDArray[np.float64]]  # fmt: skip
+
+
+def _scored(
+    index: PartnerIndex,
+    actor: str,
+    objective: Objective,
+    *,
+    kinds: Collection[str] | None,
+    radius_km: float | None,
+    territory: str | None,
+    limit: int | None,
+) -> Scored:
+    """The actor's vertex, the candidates scored, the distances, each reason's
+    contribution and their sum. With `limit`, only the candidates
+    `queries.partner_pruning.select` keeps for the best `limit`; the whole pool when
+    `limit` is None, when nothing can be pruned, or when a kept candidate's reasons
+    fall outside the bounds it was kept under (a reason changed without its bound)."""
+    if limit is not None:
+        s = _vertex(index, actor)
+        places = place_groups(index)
+        low, high = _reason_bounds(index, s, objective, places)
+        chosen = select(
+            index, s, _wanted(index, s, objective, kinds), scale=DISTANCE_SCALE_KM,
+            unknown_km=UNKNOWN_DISTANCE_KM, low=low, high=high, evidence=_evidence(index, s, places),
+            limit=limit, radius_km=radius_km, territory=territory,
+        )  # fmt: skip
+        if chosen is not None:
+            parts = _contributions(index, s, chosen.candidates, objective, chosen.distance)
+            total = _summed([p for p, _ in parts.values()])
+            if _within_bounds(places, chosen, parts["distance"][0], total, low, high):
+                return s, chosen.candidates, chosen.distance, parts, total
+            warnings.warn(
+                f"partner pruning: a candidate of {actor} ({objective}) scored outside its bounds; "
+                "the whole pool was scored (update queries.partners._reason_bounds)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+    s, candidates, distance = candidate_pool(index, actor, objective, kinds=kinds, radius_km=radius_km,
+                                             territory=territory)  # fmt: skip
+    if not len(candidates):
+        return s, candidates, distance, {}, np.zeros(0)
+    parts = _contributions(index, s, candidates, objective, distance)
+    return s, candidates, distance, parts, _summed([p for p, _ in parts.values()])
+
+
+def _reason_bounds(
+    index: PartnerIndex, s: int, objective: Objective, places: PlaceGroups
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Per group of `places` (kind, NAF division), the least and the most a candidate
+    with no graph evidence (see `_evidence`) gets from the reasons of `_contributions`
+    other than distance, from the weights: for an inclusive actor the propensity (of the
+    group's NAF section) and the activity fit (of its division) are the group's; for a
+    company or a buyer the propensity is the group's kind's and the fit, which comes from
+    each candidate's own activity, is 0 or `W_FIT` (no fit outside `_FITTED`); the size
+    from the group's size bands."""
+    if str(index.kinds[s]) in INCLUSIVE:
+        table = np.array([_log_lift(index, objective, str(index.kinds[s]), sec) for sec in index.sections])
+        propensity = W_PROPENSITY * table[places.section_code]
+        divisions, _ = fit_divisions(index, s, objective) if objective in _FITTED else (frozenset(), [])
+        fit_low = fit_high = np.where(np.isin(places.division, sorted(divisions)), W_FIT, 0.0)
+    else:
+        section = str(index.section[s])
+        lifts = {k: W_PROPENSITY * _log_lift(index, objective, k, section) for k in set(places.kind)}
+        propensity = np.array([lifts[k] for k in places.kind], dtype=np.float64)
+        fitted = W_FIT if objective in _FITTED else 0.0
+        fit_low = np.full(len(propensity), min(fitted, 0.0))
+        fit_high = np.full(len(propensity), max(fitted, 0.0))
+    size_low = size_high = np.zeros(len(propensity))
+    if objective in _SIZED:
+        size_low = np.minimum(W_SIZE * places.size_low, W_SIZE * places.size_high)
+        size_high = np.maximum(W_SIZE * places.size_low, W_SIZE * places.size_high)
+    return propensity + fit_low + size_low, propensity + fit_high + size_high
+
+
+def _evidence(index: PartnerIndex, s: int, places: PlaceGroups) -> NDArray[np.int64]:
+    """The vertices that may get a graph reason with `s` in `_contributions` (no other
+    does): its neighbours' neighbours (shared collectives, common partners) and, when the
+    network holds public contracts, every organisation holding or awarding one."""
+    found, _ = _allocation_row(index, s)
+    contracts = contract_index(index)
+    if contracts.division:
+        if "contracts" not in places.memo:
+            places.memo["contracts"] = np.flatnonzero(
+                [bool(h) or bool(a) for h, a in zip(contracts.held, contracts.awarded, strict=True)]
+            )
+        found = np.union1d(found, places.memo["contracts"])
+    return found
+
+
+def _allocation_row(index: PartnerIndex, s: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The resource allocation from `s` to its neighbours' neighbours: the vertices (sorted)
+    and the sum, over their common neighbours x, of 1 / degree(x). The row of `s` in
+    adjacency @ `_degrees`'s scaled adjacency, added in the same order (neighbours in
+    order, then each one's ties), without sparse products' columns over every vertex."""
+    degree, _ = _degrees(index)
+    indptr, indices = index.adjacency.indptr, index.adjacency.indices
+    near = indices[indptr[s] : indptr[s + 1]].astype(np.int64)
+    at, lengths = tie_slots(index.adjacency, near)
+    if not len(at):
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    inverse = np.divide(1.0, degree[near], out=np.zeros(len(near)), where=degree[near] > 0)
+    found, position = np.unique(indices[at].astype(np.int64), return_inverse=True)
+    sums = np.bincount(position.reshape(-1), weights=np.repeat(inverse, lengths))
+    return found, np.asarray(sums, dtype=np.float64)
+
+
+def _within_bounds(
+    places: PlaceGroups,
+    chosen: Selection,
+    near: NDArray[np.float64],
+    total: NDArray[np.float64],
+    low: NDArray[np.float64],
+    high: NDArray[np.float64],
+) -> bool:
+    """Whether every kept candidate without evidence scored as `select` bounded it: its
+    distance term -d / `DISTANCE_SCALE_KM`, its other reasons within its group's bounds."""
+    plain = ~np.isin(chosen.candidates, chosen.evidence)
+    d = chosen.distance[chosen.candidates]
+    placed = plain & ~np.isnan(d)
+    if not np.all(np.abs(near[placed] + d[placed] / DISTANCE_SCALE_KM) <= SLACK):
+        return False
+    g = places.group_of[chosen.candidates[plain]]
+    rest = (total - near)[plain]
+    return bool(np.all((rest >= low[g] - SLACK) & (rest <= high[g] + SLACK)))
 
 
 def _summed(columns: Sequence[NDArray[np.float64]]) -> NDArray[np.float64]:
@@ -340,11 +468,8 @@ def candidate_pool(
     distance from the actor to every vertex (NaN where unknown; with `radius_km`, only
     the vertices of the bounding box of the radius are measured, NaN elsewhere)."""
     network = index.network
-    if actor not in network.index:
-        raise UnknownActor(f"organisation inconnue : {actor}")
-    s = network.index[actor]
-    wanted = frozenset(kinds) if kinds is not None else _candidate_kinds(str(index.kinds[s]), objective)
-    mask = _kind_mask(index, wanted)
+    s = _vertex(index, actor)
+    mask = _kind_mask(index, _wanted(index, s, objective, kinds))
     mask[s] = False
     mask[list(index.partners[s])] = False
     distance = np.full(len(mask), np.nan)
@@ -365,6 +490,18 @@ def candidate_pool(
     if territory is not None:
         mask &= _in_territory(network, territory)
     return s, np.flatnonzero(mask), distance
+
+
+def _vertex(index: PartnerIndex, actor: str) -> int:
+    if actor not in index.network.index:
+        raise UnknownActor(f"organisation inconnue : {actor}")
+    return index.network.index[actor]
+
+
+def _wanted(
+    index: PartnerIndex, s: int, objective: Objective, kinds: Collection[str] | None
+) -> frozenset[str]:
+    return frozenset(kinds) if kinds is not None else _candidate_kinds(str(index.kinds[s]), objective)
 
 
 def _kind_mask(index: PartnerIndex, wanted: frozenset[str]) -> NDArray[np.bool_]:
@@ -390,12 +527,7 @@ def candidate_scores(
 
 
 def _in_territory(network: PartnerNetwork, territory: str) -> NDArray[np.bool_]:
-    if territory.startswith("departement:"):
-        column = network.facets["departement"]
-    elif territory.startswith(("commune:", "arrondissement:")):
-        column = network.facets["commune"]
-    else:
-        raise ValueError(f"territoire non pris en charge : {territory} (une commune ou un département)")
+    column = network.facets[territory_facet(territory)]
     return np.array([value == territory for value in column], dtype=bool)
 
 
@@ -492,8 +624,8 @@ def _contributions(
         siae, codes = origin[c]
         company = c if siae == s else s
         return Reason(
-            f"activité compatible : NAF {facets['naf'][company]} de {label[company]} ↔ "
-            f"{', '.join(codes[:3])} de {label[siae]} (tables de correspondance)",
+            f"activité compatible : NAF {_code(facets['naf'][company])} de {label[company]} ↔ "
+            f"{', '.join(_code(x) for x in codes[:3])} de {label[siae]} (tables de correspondance)",
             w,
             (f"{network.ids[company]} IN_SECTOR {facets['naf'][company]}",),
             ("data/correspondances",),
@@ -505,20 +637,23 @@ def _contributions(
     for collective in index.collectives[s]:
         for member in index.members.get(collective, ()):
             shared[member].append(collective)
-    strong_count = np.zeros(len(index.kinds))
-    weak_count = np.zeros(len(index.kinds))
-    shared_share = np.zeros(len(index.kinds))  # the resource-allocation share of shared collectives
-    degree, scaled = _degrees(index)
-    for member, held in shared.items():
+    degree, _ = _degrees(index)
+    kind_of = {x: str(index.kinds[x]) for x in index.collectives[s]}
+    share_of = {x: 1.0 / degree[x] if degree[x] else 0.0 for x in index.collectives[s]}
+    members = np.fromiter(shared, dtype=np.int64, count=len(shared))
+    counts: list[tuple[int, int, float]] = []  # strong, weak, resource-allocation share of the shared
+    for held in shared.values():
+        strong, weak, share = 0, 0, 0.0
         for x in held:
-            if index.kinds[x] in STRONG_COLLECTIVES:
-                strong_count[member] += 1
-            elif index.kinds[x] in NETWORKS:
-                weak_count[member] += 1
-            shared_share[member] += 1.0 / degree[x] if degree[x] else 0.0
-    together = W_COLLECTIVE * np.minimum(strong_count[candidates], 2) + W_NETWORK * np.minimum(
-        weak_count[candidates], 2
-    )
+            if kind_of[x] in STRONG_COLLECTIVES:
+                strong += 1
+            elif kind_of[x] in NETWORKS:
+                weak += 1
+            share += share_of[x]
+        counts.append((strong, weak, share))
+    columns = np.array(counts, dtype=np.float64).reshape(-1, 3).T
+    strong_count, weak_count, shared_share = (_gathered(members, column, candidates) for column in columns)
+    together = W_COLLECTIVE * np.minimum(strong_count, 2) + W_NETWORK * np.minimum(weak_count, 2)
 
     def explain_shared(c: int, w: float) -> Reason | None:
         if w == 0.0:
@@ -529,10 +664,8 @@ def _contributions(
 
     parts["collectifs"] = (together, explain_shared)
 
-    row = index.adjacency[[s]] @ scaled
     # collectives count above: their share is removed so a club does not count twice
-    ra = np.asarray(row.toarray(), dtype=np.float64).reshape(-1) - shared_share
-    ra = np.clip(ra[candidates], 0.0, None)
+    ra = np.clip(_gathered(*_allocation_row(index, s), candidates) - shared_share, 0.0, None)
     parts["voisins"] = (
         W_COMMON * np.minimum(ra, 2.0),
         lambda c, w: _explain_common(index, s, c, w, set(shared.get(c, ()))),
@@ -552,6 +685,21 @@ def _contributions(
     for name, (values, evidence) in contract_parts(index, s, candidates, objective).items():
         parts[name] = (values, _as_reason(evidence))
     return parts
+
+
+def _gathered(
+    keys: NDArray[np.int64], values: NDArray[np.float64], candidates: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """The value of each candidate in (`keys`, `values`), 0 where it is not a key: a few
+    keys looked up for many candidates without a column over every vertex."""
+    out = np.zeros(len(candidates))
+    if len(keys):
+        order = np.argsort(keys)
+        keys, values = keys[order], values[order]
+        at = np.minimum(np.searchsorted(keys, candidates), len(keys) - 1)
+        hit = keys[at] == candidates
+        out[hit] = values[at[hit]]
+    return out
 
 
 def _as_reason(evidence: Callable[[int, float], Evidence | None]) -> Explain:
@@ -615,6 +763,12 @@ def fact_datasets(index: PartnerIndex, facts: Sequence[str]) -> tuple[str, ...]:
             if r == rel:
                 found.update(sources)
     return tuple(sorted(found))
+
+
+def _code(text: object) -> str:
+    """A code as a person reads it: `naf:81.30Z` → `81.30Z`, `rome:K2204` → `K2204`,
+    `secteur:…` → its slug."""
+    return str(text).split(":", 1)[-1]
 
 
 def _num(value: float) -> str:

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from graph.analytic import AnalyticGraph
+from graph.geo import on_sphere
 from graph.kinds import OrgKind, PlaceKind, RelKind
 from queries.search import distance_km
 from queries.table import Table
@@ -91,8 +92,8 @@ def nearest_km(ag: AnalyticGraph, kinds: frozenset[str] = BLANK_KINDS) -> dict[s
 
 
 def _on_sphere(points: Sequence[tuple[float, float]]) -> NDArray[np.float64]:
-    lat, lon = np.radians(np.asarray(points, dtype=np.float64)).T
-    return np.column_stack((np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))
+    lat, lon = np.asarray(points, dtype=np.float64).T
+    return on_sphere(lat, lon)
 
 
 def _inside(ag: AnalyticGraph, territory: str) -> list[int]:

@@ -79,7 +79,11 @@ def test_sous_traitance_weighs_the_activity_fit_of_the_trade(network: OrgNetwork
     # trade, the electrician (43) and the restaurant (56) are not; no sous-traitance is
     # observed, so the lift is the ACI's over every objective
     fit = next(r for r in found[PAYSAGE].reasons if r.text.startswith("activité compatible"))
-    assert fit.weight == W_FIT
+    assert (fit.text, fit.weight) == (
+        "activité compatible : NAF 81.30Z de Paysages de Champagne ↔ "
+        "creation-et-entretien-des-espaces-verts, 88.99B de Boutique Boulot (tables de correspondance)",
+        W_FIT,
+    )
     assert found[PAYSAGE].score == pytest.approx(round(math.log(LIFT_ACI_N) + W_FIT + 2.0, 4))
     assert not any(r.text.startswith("activité") for c in (ELEC, RESTO) for r in found[c].reasons)
 
