@@ -260,7 +260,7 @@ class SearchIndex:
         for n in sorted(range(len(query_words)), key=lambda n: n == last):
             grades = self._word_grades(query_words[n], last=n == last)
             if ids is None or totals is None:
-                ids = np.flatnonzero(grades)
+                ids = np.flatnonzero(grades != 0)
                 totals = _GRADES[grades[ids]]
             else:
                 these = grades[ids]

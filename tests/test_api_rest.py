@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
+from api.web.routes_partners import CandidateOut
 from api.web.schemas import ActorOut, DatasetOut, Page, SearchItem
 from graph.kinds import OrgKind, RelKind
 from graph.model import Batch, Edge, Node, Provenance
@@ -347,7 +348,7 @@ def test_the_index_follows_a_write_at_once() -> None:
 
 
 def test_answers_written_directly_are_their_models(aube: tuple[OxigraphStore, TestClient]) -> None:
-    """/datasets, /search and /actors/{id} write their JSON without FastAPI's model pass:
+    """/datasets, /search, /actors/{id} and its candidates write their JSON without FastAPI's model pass:
     each answer is exactly what its declared model makes of it (same fields, same
     values), so the OpenAPI schema still describes it."""
     _, client = aube
@@ -357,6 +358,8 @@ def test_answers_written_directly_are_their_models(aube: tuple[OxigraphStore, Te
         "/api/v1/search?lat=48.3&lon=4.08&rayon_km=30": Page[SearchItem],
         "/api/v1/actors/org:boutique-boulot": ActorOut,
         "/api/v1/actors/commune:10387": ActorOut,
+        "/api/v1/actors/org:boutique-boulot/candidates?objectif=recrutement": Page[CandidateOut],
+        "/api/v1/actors/org:boutique-boulot/candidates?objectif=achat&rayon_km=10": Page[CandidateOut],
     }
     for path, model in answers.items():
         answer = client.get(path)
@@ -364,3 +367,6 @@ def test_answers_written_directly_are_their_models(aube: tuple[OxigraphStore, Te
         found = answer.json()
         assert model.model_validate(found).model_dump(mode="json") == found, path
     assert client.get("/api/v1/search?q=boutique").json()["items"][0]["distance_km"] is None
+    recrutement = "/api/v1/actors/org:boutique-boulot/candidates?objectif=recrutement"
+    first = client.get(recrutement).json()["items"][0]
+    assert first["evidence"][0]["facts"][0]["datasets"]  # nested reasons and facts, written as the model

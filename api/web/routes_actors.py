@@ -39,10 +39,11 @@ def _json_value(value: PropValue) -> PropValue | str:
 async def actor(node_id: NodeId, svc: Svc) -> Response:
     """L'identité d'un acteur (type, SIRET, adresse, lieu, secteurs, métiers) et chacun
     de ses faits avec les jeux de données qui l'affirment."""
-    profile = actor_profile(svc.store, node_id, flags=svc.synthetic_flags(), names=svc.node_names)
+    titles = {p.source: p for p in svc.datasets()}
+    flags = {source: p.synthetic for source, p in titles.items()}
+    profile = actor_profile(svc.store, node_id, flags=flags, names=svc.node_names)
     if profile is None:
         raise Problem(404, f"aucun nœud d'identifiant « {node_id} »")
-    titles = {p.source: p for p in svc.datasets()}
     node = profile.node
     siret, address = node.props.get("siret"), node.props.get("address")
     return json_response(  # an ActorOut, its fields in its order

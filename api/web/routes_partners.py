@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
+from api.web.fast_json import json_response
 from api.web.problems import Problem
 from api.web.schemas import Page
 from api.web.services import Services, services
@@ -62,9 +63,14 @@ class IntroductionOut(BaseModel):
     facts: list[Fact]
 
 
-def _fact(text: str, datasets: tuple[str, ...]) -> Fact:
+def _fact_json(text: str, datasets: tuple[str, ...]) -> dict[str, str | list[str]]:
+    """A fact's text « subject REL object » as a `Fact`'s fields."""
     subject, rel, obj = [*text.split(" ", 2), "", ""][:3]
-    return Fact(subject=subject, rel=rel, object=obj, datasets=list(datasets))
+    return {"subject": subject, "rel": rel, "object": obj, "datasets": list(datasets)}
+
+
+def _fact(text: str, datasets: tuple[str, ...]) -> Fact:
+    return Fact.model_validate(_fact_json(text, datasets))
 
 
 def _rel_label(rel: str) -> str:
@@ -86,7 +92,7 @@ def _label(kind: str) -> str:
     response_model=Page[CandidateOut],
     summary="Partenaires possibles d'un acteur",
 )
-def candidates(
+async def candidates(
     node_id: str,
     svc: Svc,
     objectif: Annotated[
@@ -95,7 +101,7 @@ def candidates(
     rayon_km: Annotated[float | None, Query(gt=0, le=1000, description="Distance maximale.")] = None,
     territoire: Annotated[str | None, Query(description="Commune ou département des candidats.")] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="Nombre de candidats.")] = 20,
-) -> Page[CandidateOut]:
+) -> Response:
     """Les organisations que l'acteur pourrait approcher pour `objectif`, les meilleures
     d'abord, chacune avec ses raisons (en français), leur poids et les faits du graphe
     sur lesquels elles reposent."""
@@ -107,26 +113,28 @@ def candidates(
         raise Problem(404, f"aucune organisation d'identifiant « {node_id} »") from None
     except ValueError as e:
         raise Problem(422, f"paramètre « territoire » : {e}") from None
-    items = [
-        CandidateOut(
-            id=c.id,
-            name=c.name,
-            kind=c.kind,
-            kind_label=_label(c.kind),
-            score=round(c.score, 4),
-            distance_km=round(c.distance_km, 3) if c.distance_km is not None else None,
-            commune=c.commune,
-            naf=c.naf,
-            evidence=[
-                Evidence(
-                    reason=r.text, weight=round(r.weight, 4), facts=[_fact(f, r.datasets) for f in r.facts]
-                )
+    items = [  # CandidateOut, their fields in its order
+        {
+            "id": c.id,
+            "name": c.name,
+            "kind": c.kind,
+            "kind_label": _label(c.kind),
+            "score": round(c.score, 4),
+            "distance_km": round(c.distance_km, 3) if c.distance_km is not None else None,
+            "commune": c.commune,
+            "naf": c.naf,
+            "evidence": [
+                {
+                    "reason": r.text,
+                    "weight": round(r.weight, 4),
+                    "facts": [_fact_json(f, r.datasets) for f in r.facts],
+                }
                 for r in c.reasons
             ],
-        )
+        }
         for c in found
     ]
-    return Page[CandidateOut](items=items, total=len(items), page=1, per_page=limit)
+    return json_response({"items": items, "total": len(items), "page": 1, "per_page": limit})
 
 
 @router.get(

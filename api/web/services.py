@@ -85,7 +85,7 @@ class Services:
         (the catalogue names them by the same rule), the others (codes…) read from
         the store once per state."""
         state = self.state()
-        index = self.index_if_ready()
+        index = self._index if self._index is not None and self._index.state == state else None
         held = self._names
         if held is None or held[0] != state:
             held = (state, {})
