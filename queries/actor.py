@@ -21,6 +21,7 @@ from graph.rdf import (
     iri,
     predicate_prop,
     predicate_rel,
+    prop_predicate,
     rel_predicate,
 )
 from graph.rdf import node_id as id_of_iri
@@ -197,10 +198,8 @@ def actor_profile(
         (p for p in places if p.kind == "Departement"), None
     )
     lat, lon = node.props.get("latitude"), node.props.get("longitude")
-    if not isinstance(lat, int | float) and commune is not None:
-        centre = store.node(commune.id)
-        if centre is not None:
-            lat, lon = centre.props.get("latitude"), centre.props.get("longitude")
+    if not isinstance(lat, int | float) and commune is not None:  # the commune's centre
+        lat, lon = _stated(store, commune.id, "latitude"), _stated(store, commune.id, "longitude")
     sources = tuple(sorted(node.sources))
     return ActorProfile(
         node=node,
@@ -215,6 +214,17 @@ def actor_profile(
         synthetic=bool(sources) and all(flags.get(s, False) for s in sources),
         places=places,
     )
+
+
+def _stated(store: OxigraphStore, node_id: str, prop: str) -> PropValue | None:
+    """The value of `prop` the store states for `node_id`, as `decode` keeps it (where
+    datasets disagree, the first by name): two quads read instead of the whole node."""
+    stated = [
+        (source_of_graph(q.graph_name.value), from_literal(q.object))
+        for q in store.quads_for_pattern(NamedNode(iri(node_id)), prop_predicate(prop), None, None)
+        if isinstance(q.graph_name, NamedNode) and isinstance(q.object, Literal)
+    ]
+    return min(stated, key=lambda s: s[0])[1] if stated else None
 
 
 def _kind_value(names: Mapping[str, tuple[str, NodeKind | None]], node: str) -> str:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.web.routes_partners import CandidateOut
 from api.web.schemas import ActorOut, DatasetOut, Page, SearchItem
-from graph.kinds import OrgKind, RelKind
+from graph.kinds import OrgKind, PlaceKind, RelKind
 from graph.model import Batch, Edge, Node, Provenance
 from graph.oxigraph_store import OxigraphStore
 from loaders.case_studies import read_case_studies
@@ -370,3 +370,26 @@ def test_answers_written_directly_are_their_models(aube: tuple[OxigraphStore, Te
     recrutement = "/api/v1/actors/org:boutique-boulot/candidates?objectif=recrutement"
     first = client.get(recrutement).json()["items"][0]
     assert first["evidence"][0]["facts"][0]["datasets"]  # nested reasons and facts, written as the model
+
+
+def test_an_actor_without_a_position_takes_its_communes_centre_as_the_store_keeps_it(
+    aube: tuple[OxigraphStore, TestClient],
+) -> None:
+    """Where two datasets state different centres for the commune, the first dataset by
+    name wins, as for any property (`graph.rdf_decode`): « a-centres » before
+    « fixture-aube », then « fixture-aube » before « zz-centres »."""
+    store, client = aube
+    troyes = PlaceKind.COMMUNE, "Troyes"
+
+    def centre(source: str, lat: float, lon: float) -> None:
+        node = Node("commune:10387", *troyes, {"latitude": lat, "longitude": lon})
+        store.upsert(Batch(Provenance(source, date(2024, 3, 1)), [node], []))
+
+    def position() -> tuple[float, float]:
+        answer = client.get("/api/v1/actors/org:leader-sa").json()
+        return answer["latitude"], answer["longitude"]
+
+    centre("zz-centres", 48.1, 4.1)
+    assert position() == (48.2973, 4.0744)
+    centre("a-centres", 48.3, 4.08)
+    assert position() == (48.3, 4.08)
