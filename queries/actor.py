@@ -36,6 +36,7 @@ __all__ = [
     "NameReader",
     "PROPERTY_LABELS",
     "actor_profile",
+    "commune_departement",
     "dataset_flags",
     "node_names",
     "node_quads_with_qualified",
@@ -146,12 +147,16 @@ def actor_profile(
     *,
     flags: Mapping[str, bool] | None = None,
     names: NameReader | None = None,
+    departement_of: Callable[[str], Labelled | None] | None = None,
 ) -> ActorProfile | None:
     """The actor `node_id`, or None when the store does not hold it. `flags`: each
     dataset's synthetic flag, when the caller holds them (else read from the store);
     `names`: reads the names and kinds of the places, codes and actors the actor's
-    facts point to (by default `node_names` on `store`)."""
+    facts point to (by default `node_names` on `store`); `departement_of`: the
+    département of a commune (by default `commune_departement` with those names), for a
+    caller that keeps them."""
     read_names: NameReader = names if names is not None else (lambda ids: node_names(store, ids))
+    find_departement = departement_of or (lambda commune: commune_departement(store, commune, read_names))
     subject = NamedNode(iri(node_id))
     quads = _named_graphs_only(store.quads_for_pattern(subject, None, None, None))
     found = decode(quads)
@@ -194,7 +199,7 @@ def actor_profile(
 
     places = labelled(RelKind.LOCATED_IN)
     commune = next((p for p in places if p.kind in ("Commune", "ArrondissementMunicipal")), None)
-    departement = _departement_of(store, commune.id if commune else None, read_names) or next(
+    departement = (find_departement(commune.id) if commune else None) or next(
         (p for p in places if p.kind == "Departement"), None
     )
     lat, lon = node.props.get("latitude"), node.props.get("longitude")
@@ -232,10 +237,8 @@ def _kind_value(names: Mapping[str, tuple[str, NodeKind | None]], node: str) -> 
     return kind.value if kind is not None else ""
 
 
-def _departement_of(store: OxigraphStore, commune: str | None, read_names: NameReader) -> Labelled | None:
+def commune_departement(store: OxigraphStore, commune: str, read_names: NameReader) -> Labelled | None:
     """The département a commune stands in, up its PART_OF links."""
-    if commune is None:
-        return None
     seen: set[str] = set()
     frontier = [iri(commune)]
     while frontier:

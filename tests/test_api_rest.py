@@ -393,3 +393,30 @@ def test_an_actor_without_a_position_takes_its_communes_centre_as_the_store_keep
     assert position() == (48.2973, 4.0744)
     centre("a-centres", 48.3, 4.08)
     assert position() == (48.3, 4.08)
+
+
+def test_the_departement_of_an_actors_commune_follows_the_store(
+    aube: tuple[OxigraphStore, TestClient],
+) -> None:
+    """The server keeps each commune's département per store state: a write that puts
+    the commune in a département shows at once."""
+    store, client = aube
+    commune = Node("commune:10999", PlaceKind.COMMUNE, "Commune nouvelle")
+    store.upsert(
+        Batch(
+            Provenance("ajout", date(2024, 2, 1)),
+            [commune, Node("org:neuve", OrgKind.ACI, "Atelier neuf")],
+            [Edge("org:neuve", RelKind.LOCATED_IN, "commune:10999")],
+        )
+    )
+    before = client.get("/api/v1/actors/org:neuve").json()
+    assert (before["commune"], before["departement"]) == ("commune:10999", None)
+    store.upsert(
+        Batch(
+            Provenance("cog", date(2024, 3, 1)),
+            [commune],
+            [Edge("commune:10999", RelKind.PART_OF, "departement:10")],
+        )
+    )
+    after = client.get("/api/v1/actors/org:neuve").json()
+    assert (after["departement"], after["departement_name"]) == ("departement:10", "Aube")

@@ -41,7 +41,9 @@ async def actor(node_id: NodeId, svc: Svc) -> Response:
     de ses faits avec les jeux de données qui l'affirment."""
     titles = {p.source: p for p in svc.datasets()}
     flags = {source: p.synthetic for source, p in titles.items()}
-    profile = actor_profile(svc.store, node_id, flags=flags, names=svc.node_names)
+    profile = actor_profile(
+        svc.store, node_id, flags=flags, names=svc.node_names, departement_of=svc.departement_of
+    )
     if profile is None:
         raise Problem(404, f"aucun nœud d'identifiant « {node_id} »")
     node = profile.node

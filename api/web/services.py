@@ -15,7 +15,7 @@ from graph.analytic import AnalyticGraph, analytic_projection
 from graph.kinds import NodeKind
 from graph.model import Provenance
 from graph.oxigraph_store import OxigraphStore
-from queries.actor import node_names
+from queries.actor import Labelled, commune_departement, node_names
 from queries.org_network import org_network
 from queries.partners import PartnerIndex, partner_index, prepared
 from queries.search import SearchIndex
@@ -38,6 +38,7 @@ class Services:
     _partners: tuple[str, PartnerIndex] | None = None
     _datasets: tuple[str, tuple[Provenance, ...]] | None = None
     _names: tuple[str, dict[str, tuple[str, NodeKind | None] | None]] | None = None
+    _departements: tuple[str, dict[str, Labelled | None]] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _partners_lock: threading.Lock = field(default_factory=threading.Lock)
     _views: dict[Hashable, tuple[str, Any]] = field(default_factory=dict)
@@ -112,6 +113,18 @@ class Services:
                 if node in read:
                     found[node] = read[node]
         return found
+
+    def departement_of(self, commune: str) -> Labelled | None:
+        """The département of a commune (`queries.actor.commune_departement`), kept per
+        store state: there are some 35,000 communes, and an actor page asks for one."""
+        state = self.state()
+        held = self._departements
+        if held is None or held[0] != state:
+            held = (state, {})
+            self._departements = held
+        if commune not in held[1]:
+            held[1][commune] = commune_departement(self.store, commune, self.node_names)
+        return held[1][commune]
 
     def partners(self) -> PartnerIndex:
         """The partner recommender's index of the store as it is now."""
