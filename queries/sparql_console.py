@@ -7,7 +7,7 @@ One path for every front end (``maillage sparql`` now, the web API's ``/sparql``
   console only reads), so is ``SERVICE`` (`RemoteServiceRefused`: no remote call
   leaves the machine); parameters ``$name`` are bound to typed RDF terms in the
   query's code, never inside its strings, IRIs or comments (`term_of`, `parse_param`);
-- `run_sparql` evaluates it in a forked child process, over the merged graph (each
+- `run_sparql` evaluates it in a child process (`queries.query_process`), over the merged graph (each
   fact once, superclass types included, ``GRAPH ?g`` for provenance). The child
   streams rows back; the parent keeps at most `limit` rows (`truncated` says more
   were there), stops the child at `timeout_s` (`SparqlTimeout`) or on Ctrl-C
@@ -21,7 +21,6 @@ Messages are French: they are shown to the user as they are.
 
 from __future__ import annotations
 
-import contextlib
 import faulthandler
 import json
 import os
@@ -34,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, Final
 
 from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutions, Triple
@@ -41,6 +41,8 @@ from pyoxigraph import BlankNode, Literal, NamedNode, QueryBoolean, QuerySolutio
 from graph.oxigraph_store import OxigraphStore
 from graph.rdf import PREFIXES, XSD, from_literal, iri
 from graph.store import StoreError
+from queries import query_process
+from queries.query_process import QueryChild
 from queries.table import Cell, Table
 
 __all__ = [
@@ -330,22 +332,19 @@ def run_sparql(
     """
     check_bounds(timeout_s=timeout_s, limit=limit)
     prepared = query if isinstance(query, PreparedQuery) else prepare(query, params)
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child: covered by the tests, not by coverage
-        os.close(read_fd)
-        dataset = _Dataset(default_graphs, named_graphs, base_iri)
-        _child(store, prepared.text, dataset, limit, memory_mb, Connection(write_fd, readable=False))
-    os.close(write_fd)
-    conn = Connection(read_fd, writable=False)
+    dataset = _Dataset(default_graphs, named_graphs, base_iri)
+    # An on-disk store is opened afresh by a child the fork server starts; an in-memory
+    # store, which only this process holds, is read by a fork of it (`query_process`).
+    source: OxigraphStore | str = store if store.path is None else str(store.path)
+    child = query_process.start(_child, source, prepared.text, dataset, limit, memory_mb)
     try:
-        return _collect(conn, pid, limit, timeout_s, memory_mb)
+        return _collect(child, limit, timeout_s, memory_mb)
     finally:
-        conn.close()
-        _stop(pid)
+        child.stop()
 
 
-def _collect(conn: Connection, pid: int, limit: int, timeout_s: float, memory_mb: int) -> SparqlResult:
+def _collect(child: QueryChild, limit: int, timeout_s: float, memory_mb: int) -> SparqlResult:
+    conn = child.conn
     deadline = time.monotonic() + timeout_s
     form, variables = QueryForm.SELECT, ()
     rows: list[tuple[Term | None, ...]] = []
@@ -356,7 +355,7 @@ def _collect(conn: Connection, pid: int, limit: int, timeout_s: float, memory_mb
         try:
             message = conn.recv()
         except EOFError:
-            raise _why_it_died(pid, memory_mb) from None
+            raise _why_it_died(child, memory_mb) from None
         tag = message[0]
         if tag == "head":
             form, variables = QueryForm(message[1]), tuple(message[2])
@@ -372,25 +371,14 @@ def _collect(conn: Connection, pid: int, limit: int, timeout_s: float, memory_mb
             raise SparqlError(message[1])
 
 
-def _why_it_died(pid: int, memory_mb: int) -> SparqlError:
-    """The child closed its end without an answer: it died. Its status says why; it is
-    left unreaped (a zombie keeps its pid, so `_stop` cannot signal another process)."""
-    info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
-    signalled = info is not None and info.si_code in (os.CLD_KILLED, os.CLD_DUMPED)
-    if signalled or (info is not None and info.si_status == _OUT_OF_MEMORY):
+def _why_it_died(child: QueryChild, memory_mb: int) -> SparqlError:
+    """The child closed its end without an answer: it died. Its status says why."""
+    signalled, code = child.ended()
+    if signalled or code == _OUT_OF_MEMORY:
         return SparqlResourceError(
             f"la requête a demandé plus de mémoire que permis ({memory_mb} Mo) et a été arrêtée"
         )
     return SparqlError("l'évaluation de la requête s'est interrompue")
-
-
-def _stop(pid: int) -> None:
-    """Kill the child (if still running) and reap it: it is ours and not yet reaped, so
-    the pid is still its own."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0)
 
 
 _OUT_OF_MEMORY: Final = 3
@@ -404,18 +392,20 @@ class _Dataset:
 
 
 def _child(
-    store: OxigraphStore, text: str, dataset: _Dataset, limit: int, memory_mb: int, conn: Connection
+    source: OxigraphStore | str, text: str, dataset: _Dataset, limit: int, memory_mb: int, conn: Connection
 ) -> None:
-    """Evaluate and stream back, then leave without running any cleanup of the parent's."""
+    """Evaluate and stream back, then leave without running any cleanup of the parent's.
+    `source`: the parent's in-memory store (this process is its fork), or the path of
+    an on-disk store, opened here read-only."""
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
         faulthandler.disable()
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 2)  # an allocator's last words are not the user's business
-        own = _own_store(store)
+        store = OxigraphStore(Path(source), read_only=True) if isinstance(source, str) else source
         _cap_memory(memory_mb)
-        _evaluate(own, text, dataset, limit, conn)
+        _evaluate(store, text, dataset, limit, conn)
     except MemoryError:
         code = _OUT_OF_MEMORY
     except BaseException as e:
@@ -425,14 +415,6 @@ def _child(
             code = 1
     finally:
         os._exit(code)
-
-
-def _own_store(store: OxigraphStore) -> OxigraphStore:
-    """What the child reads: an on-disk store opened afresh, read-only, not the parent's
-    instance, whose locks a background thread (a RocksDB compaction) may have held at
-    the fork and would then hold forever in the child (a count over the real store hung
-    until its timeout once in a test run); an in-memory store has no such threads."""
-    return store if store.path is None else OxigraphStore(store.path, read_only=True)
 
 
 def _cap_memory(memory_mb: int) -> None:

@@ -205,15 +205,56 @@ def test_ctrl_c_stops_the_query(aube: OxigraphStore) -> None:
     assert children() == before  # the query's child is gone, reaped (no zombie left)
 
 
-def children() -> set[int]:
-    """This process's children, from /proc (zombies included)."""
+def test_an_on_disk_store_is_read_by_a_child_of_the_fork_server_not_by_a_fork_of_the_caller(
+    aube_path: Path,
+) -> None:
+    """A fork of the caller would inherit the locks its RocksDB threads held at that
+    instant (a query hung until its timeout that way); the child evaluating a query
+    over an on-disk store is started by the fork server instead, and is gone, reaped,
+    once the query is stopped at its timeout."""
+    with OxigraphStore(aube_path) as store:
+        assert run_sparql(store, "ASK { ?o a mlg:SIAE }").boolean is True  # starts the fork server
+        servers = children()
+        evaluating: list[set[int]] = []
+
+        def watch() -> None:
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and not evaluating:
+                found = {pid for server in servers for pid in children(server)}
+                if found:
+                    evaluating.append(found)
+                time.sleep(0.02)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        with pytest.raises(SparqlTimeout, match="délai de 2 s"):
+            run_sparql(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {CARTESIAN} }}", timeout_s=2)
+        watcher.join()
+        assert len(evaluating) == 1 and len(evaluating[0]) == 1  # one grandchild evaluated it
+        assert children() == servers  # no fork of this process
+        assert {pid for server in servers for pid in children(server)} == set()  # killed, reaped
+
+
+def test_an_on_disk_store_answers_row_cap_and_memory_cap_alike(aube_path: Path) -> None:
+    with OxigraphStore(aube_path) as store:
+        names = run_sparql(store, "SELECT ?n WHERE { ?o a mlg:SIAE ; schema:name ?n } ORDER BY ?n")
+        capped = run_sparql(store, f"SELECT * WHERE {{ {CARTESIAN} }}", limit=5)
+        with pytest.raises(SparqlResourceError, match="plus de mémoire que permis"):
+            ordered = f"SELECT * WHERE {{ {CARTESIAN} }} ORDER BY ?a ?f ?l"
+            run_sparql(store, ordered, timeout_s=120, memory_mb=200)
+    assert names.table().rows == (("Boutique Boulot",), ("Recyclerie de Troyes",))
+    assert len(capped.rows) == 5 and capped.truncated
+
+
+def children(parent: int | None = None) -> set[int]:
+    """The children of `parent` (this process by default), from /proc (zombies included)."""
     found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == os.getpid():
+        if int(fields[1]) == (os.getpid() if parent is None else parent):
             found.add(int(stat.parent.name))
     return found
 
