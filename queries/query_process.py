@@ -9,8 +9,8 @@ its own. How that process is made depends on the store:
   opens a store itself. A fork of the caller would copy the caller's RocksDB and
   allocator state as it stood at that instant: a lock a background thread held then (a
   compaction of the caller's open store) stays held forever in the fork, and the
-  query hung until its timeout (seen twice in test runs, even with the store reopened
-  in the fork). A child of the fork server inherits no such thread.
+  query hung until its timeout (seen in test runs: once reading the caller's instance,
+  once more after the fork reopened the store). A child of the fork server inherits no such thread.
 
 `start(target, source, *args)` runs ``target(source, *args, conn)`` in the child, where
 `conn` is the pipe's writing end; the target must leave by ``os._exit``.
