@@ -66,6 +66,7 @@ class OxigraphStore:
         self.read_only = read_only
         self._snapshot: Store | None = None  # inside `atomic` on an in-memory store: the store before
         self._guarded = False  # inside `atomic`: a failure restores the store as it was
+        self._no_writer = False  # `assume_no_writer`
         try:
             if read_only:
                 if path is None:
@@ -418,10 +419,20 @@ class OxigraphStore:
     def state(self) -> str:
         """A token that changes with every write through this class (upsert, bulk load,
         clear), kept in the file `maillage-state` inside the store's directory so that
-        another process sees it; a write bypassing this class does not change it."""
-        if self.path is not None:
+        another process sees it; a write bypassing this class does not change it.
+
+        A writable instance is the store's only writer (the database's lock) and keeps
+        its token as it writes; a read-only one reads the file again at each call,
+        unless `assume_no_writer` said the caller keeps every writer out."""
+        if self.path is not None and self.read_only and not self._no_writer:
             self._state = _read_state(self.path)
         return self._state
+
+    def assume_no_writer(self) -> None:
+        """The caller holds the store's lock (`api.web.serving.hold_store`) for as long
+        as this read-only instance is open: no write can happen, so `state` no longer
+        reads its file (it was read at each call of each request)."""
+        self._no_writer = True
 
     def _writable(self) -> None:
         if self.read_only:

@@ -41,3 +41,25 @@ def test_bulk_load_writes_everything_and_refuses_a_loaded_store() -> None:
     assert len(store.subgraph().edges) == 16
     with pytest.raises(StoreError, match="magasin vide"):
         store.bulk_load([aube_batch()])
+
+
+def test_a_reader_follows_the_state_unless_told_no_writer_runs(tmp_path: Path) -> None:
+    """The state token is the caches' key: a read-only instance reads it again at each
+    call (a writer may be at work in another process); one told `assume_no_writer`
+    (a server holding the store's lock) and the writer itself keep theirs."""
+    batch = aube_batch()
+    with OxigraphStore(tmp_path / "store") as writer:
+        writer.upsert(batch)
+        first = writer.state()
+        reader = OxigraphStore(tmp_path / "store", read_only=True)
+        pinned = OxigraphStore(tmp_path / "store", read_only=True)
+        pinned.assume_no_writer()
+        assert reader.state() == pinned.state() == first
+        writer.clear()
+        second = writer.state()
+        assert second != first
+        assert (tmp_path / "store" / "maillage-state").read_text(encoding="ascii") == second
+        assert reader.state() == second
+        assert pinned.state() == first
+        reader.close()
+        pinned.close()

@@ -136,6 +136,7 @@ def _worker(
     web: Any, services: Any, store_path: Path, sock: socket.socket, neo4j: Callable[[], Any] | None
 ) -> None:
     services.store = OxigraphStore(store_path, read_only=True)
+    services.store.assume_no_writer()  # the parent holds the store's lock
     services.neo4j = neo4j() if neo4j is not None else None
     try:
         uvicorn.Server(uvicorn.Config(web, log_level="warning", access_log=False)).run(sockets=[sock])
