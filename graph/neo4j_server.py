@@ -469,6 +469,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=180.0, help="start-up timeout in seconds")
     parser.add_argument("--log-level", default="INFO", help="Neo4j log level on stderr (default INFO)")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other Neo4j setting, as in neo4j.conf (repeatable)",
+    )
     args = parser.parse_args(argv)
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -482,6 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             page_cache=args.page_cache,
             password=args.password,
             log_level=args.log_level,
+            settings=args.setting,
             echo=sys.stderr,
         )
         args.data_dir.mkdir(parents=True, exist_ok=True)
