@@ -7,7 +7,9 @@ and new relations, one transaction).
 One run, on the real server (`graph.neo4j_server.Neo4jServer`, fresh data directory),
 on the graph of `bench.neo4j_load` (`bench.synthetic.synthetic_graph`):
 
-0. warm-up: the small graph of `bench.neo4j_load`, loaded then cleared (plans, JIT);
+0. warm-up: the small graph of `bench.neo4j_load`, loaded then cleared (plans), then the
+   whole graph `--warm` times by `Neo4jStore.upsert`, each load's time printed: how long
+   a new JVM takes to compile the write path (the first loads are the slowest);
 1. store: `Neo4jStore.upsert` in upserts of `--chunk` rows, each statement and its
    parameters recorded as sent (the rows/s of the write path, as `bench.neo4j_load`);
 2. replay: the database emptied, the recorded statements sent again, upsert by upsert,
@@ -21,7 +23,11 @@ on the graph of `bench.neo4j_load` (`bench.synthetic.synthetic_graph`):
    and the relations' ends found by them (no index seek);
 5. bare, ends read first: the nodes created as in 3, then the element ids of every
    relation's ends read by the ``id`` index (one read, as an upsert of relations alone
-   would need) and the relations' ends found by them.
+   would need) and the relations' ends found by them;
+6. bare without ledgers: as 3, without the ``by_source`` JSON of nodes and relations
+   (what the provenance ledgers cost the server; the store cannot do without them);
+7. bare, only the ``id`` constraint: as 3, the indexes ``node_name``, ``node_kind`` and
+   ``node_location`` dropped for the step and created again after it (what they cost).
 
 Each step prints its seconds, rows/s and commit time; steps 2–4 run `--repeat` times
 (the first run after a warm-up can still be slower: the JIT). The counts after steps
@@ -51,6 +57,7 @@ from graph.neo4j_store import Neo4jStore, connect
 Recorded = list[tuple[str, dict[str, Any]]]
 
 CREATE_NODES_RETURNING: Final = "{create} RETURN elementId(n) AS element_id"
+SECONDARY_INDEXES: Final = ("node_name", "node_kind", "node_location")
 ELEMENT_IDS: Final = "UNWIND $ids AS id MATCH (n:Node {id: id}) RETURN n.id AS id, elementId(n) AS element_id"
 
 
@@ -185,14 +192,26 @@ def bare(
     }
 
 
-def run(nodes: int, chunk: int, *, repeat: int, heap: str, page_cache: str, settings: Sequence[str]) -> None:
+def run(
+    nodes: int,
+    chunk: int,
+    *,
+    repeat: int,
+    warm: int,
+    heap: str,
+    page_cache: str,
+    settings: Sequence[str],
+    jvm_args: Sequence[str] = (),
+) -> None:
     batches = synthetic_graph(nodes * TRIPLES_PER_NODE).batches
     rows = sum(len(b.nodes) + len(b.edges) for b in batches)
     node_rows, edge_rows = bare_rows(batches)
     n_nodes = sum(len(r) for r in node_rows.values())
     n_edges = sum(len(r) for r in edge_rows.values())
     _say(f"graph: {rows:,} rows ({n_nodes:,} distinct nodes, {n_edges:,} relations)")
-    with Neo4jServer(log_level="WARN", heap=heap, page_cache=page_cache, settings=settings) as server:
+    with Neo4jServer(
+        log_level="WARN", heap=heap, page_cache=page_cache, settings=settings, jvm_args=jvm_args
+    ) as server:
         driver = connect(server.uri, server.auth)
         try:
             store = RecordingStore(driver)
@@ -201,6 +220,14 @@ def run(nodes: int, chunk: int, *, repeat: int, heap: str, page_cache: str, sett
                 for part in chunks(batch, chunk):
                     store.upsert(part)
             store.clear()
+            for attempt in range(warm):  # the JIT: the first loads of a new JVM are the slowest
+                begun = time.perf_counter()
+                for batch in batches:
+                    for part in chunks(batch, chunk):
+                        store.upsert(part)
+                warm_s = time.perf_counter() - begun
+                _say(f"warm-up load #{attempt + 1}: {warm_s:.2f} s, {rows / warm_s:,.0f} rows/s")
+                store.clear()
             store.recorded.clear()
             begun = time.perf_counter()
             for batch in batches:
@@ -226,13 +253,33 @@ def run(nodes: int, chunk: int, *, repeat: int, heap: str, page_cache: str, sett
                 ("bare by element id", True, False),
                 ("bare, ends read first", True, True),
             )
-            for name, by_element_id, read_ends in variants:
+            bare_ledgers = (node_rows, edge_rows)
+            no_ledgers = (
+                {
+                    labels: [{k: v for k, v in row.items() if k != "by_source"} for row in rows]
+                    for labels, rows in node_rows.items()
+                },
+                {
+                    rel: [
+                        {**row, "props": {k: v for k, v in row["props"].items() if k != "by_source"}}
+                        for row in rows
+                    ]
+                    for rel, rows in edge_rows.items()
+                },
+            )
+            for name, by_element_id, read_ends, rows_of, drop in (
+                *((n, e, r, bare_ledgers, False) for n, e, r in variants),
+                ("bare without ledgers", False, False, no_ledgers, False),
+                ("bare, only the id constraint", False, False, bare_ledgers, True),
+            ):
+                if drop:
+                    for index in SECONDARY_INDEXES:
+                        driver.execute_query(f"DROP INDEX {index}")
                 for attempt in range(repeat):
                     store.clear()
                     figures = bare(
                         driver,
-                        node_rows,
-                        edge_rows,
+                        *rows_of,
                         by_element_id=by_element_id,
                         statement_rows=20_000,
                         read_ends=read_ends,
@@ -245,6 +292,10 @@ def run(nodes: int, chunk: int, *, repeat: int, heap: str, page_cache: str, sett
                         f"(nodes {figures['nodes_s']:.2f} s, relations {figures['edges_s']:.2f} s, "
                         f"commit {figures['commit_s']:.2f} s)"
                     )
+                if drop:
+                    store._schema_ready = False
+                    store.ensure_schema()
+                    driver.execute_query("CALL db.awaitIndexes(300)")
         finally:
             driver.close()
 
@@ -254,19 +305,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--nodes", type=int, default=20_000, help="about this many nodes (default 20,000)")
     parser.add_argument("--chunk", type=int, default=10_000, help="rows an upsert (default 10,000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each replay (default 3)")
+    parser.add_argument(
+        "--warm", type=int, default=2, help="loads of the whole graph before the measured one (default 2)"
+    )
     parser.add_argument("--heap", default=DEFAULT_HEAP)
     parser.add_argument("--page-cache", default=DEFAULT_PAGE_CACHE)
     parser.add_argument(
         "--setting", action="append", default=[], help="a server setting KEY=VALUE (repeatable)"
+    )
+    parser.add_argument(
+        "--jvm-arg", action="append", default=[], help="an option of the server's JVM (repeatable)"
     )
     args = parser.parse_args(argv)
     run(
         args.nodes,
         args.chunk,
         repeat=args.repeat,
+        warm=args.warm,
         heap=args.heap,
         page_cache=args.page_cache,
         settings=args.setting,
+        jvm_args=args.jvm_arg,
     )
     return 0
 

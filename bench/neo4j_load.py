@@ -2,7 +2,7 @@
 against one MERGE per row, in one run, with a profile of where the time goes.
 
     python -m bench.neo4j_load                  # about 100,000 nodes
-    python -m bench.neo4j_load --nodes 20000 --sample 2000 --chunk 10000
+    python -m bench.neo4j_load --nodes 20000 --sample 2000 --chunk 10000 --rounds 3
     python -m bench.neo4j_load --national       # the national preset: importer and current path
     python -m bench.neo4j_load --national --no-import --chunk 0 --statement-rows 5000,20000
         # the upserts only, one a dataset (as `maillage load` sends them), two statement sizes
@@ -478,8 +478,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=1,
-        help="before and after in turn this many times (the first round is the coldest; default 1)",
+        default=None,
+        help="before and after in turn this many times (the first round is the coldest; "
+        "default 3, and 1 with --national)",
     )
     parser.add_argument(
         "--setting",
@@ -497,7 +498,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         page_cache=args.page_cache,
         importer=not args.no_import,
         statement_rows=[int(v) for v in args.statement_rows.split(",")],
-        rounds=args.rounds,
+        rounds=args.rounds if args.rounds is not None else (1 if args.national else 3),
         settings=args.setting,
     )
     RESULTS.mkdir(parents=True, exist_ok=True)
