@@ -308,8 +308,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--warm", type=int, default=2, help="loads of the whole graph before the measured one (default 2)"
     )
-    parser.add_argument("--heap", default=DEFAULT_HEAP)
-    parser.add_argument("--page-cache", default=DEFAULT_PAGE_CACHE)
+    parser.add_argument("--heap", default=DEFAULT_HEAP, help=f"server heap (default {DEFAULT_HEAP})")
+    parser.add_argument(
+        "--page-cache", default=DEFAULT_PAGE_CACHE, help=f"server page cache (default {DEFAULT_PAGE_CACHE})"
+    )
     parser.add_argument(
         "--setting", action="append", default=[], help="a server setting KEY=VALUE (repeatable)"
     )
