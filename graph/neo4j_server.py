@@ -193,12 +193,15 @@ class Neo4jServer:
         page_cache: str = DEFAULT_PAGE_CACHE,
         password: str | None = None,
         log_level: str = "INFO",
+        settings: Sequence[str] = (),
         jvm_args: Sequence[str] = (),
         repo_root: Path | None = None,
         echo: IO[str] | None = None,
     ) -> None:
         """`jar` defaults to the launcher built (if needed) by `build_launcher`; `password` turns auth on
-        for user ``neo4j`` (8+ characters); `echo` receives every line the JVM prints, as it comes."""
+        for user ``neo4j`` (8+ characters); `settings`: other Neo4j settings, ``KEY=VALUE`` as in
+        ``neo4j.conf``, applied after the launcher's own; `echo` receives every line the JVM prints,
+        as it comes."""
         if password is not None and len(password) < 8:
             raise ValueError("Neo4j passwords need at least 8 characters")
         self._jar = jar
@@ -207,6 +210,7 @@ class Neo4jServer:
         self._page_cache = page_cache
         self._password = password
         self._log_level = log_level
+        self._settings = tuple(settings)
         self._jvm_args = tuple(jvm_args)
         self._repo_root = repo_root
         self._echo = echo
@@ -305,6 +309,8 @@ class Neo4jServer:
             self._log_level,
             "--watch-stdin",
         ]
+        for setting in self._settings:
+            command += ["--setting", setting]
         if self._password is not None:
             command += ["--password", self._password]
         return command
@@ -463,6 +469,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=180.0, help="start-up timeout in seconds")
     parser.add_argument("--log-level", default="INFO", help="Neo4j log level on stderr (default INFO)")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any other Neo4j setting, as in neo4j.conf (repeatable)",
+    )
     args = parser.parse_args(argv)
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -476,6 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             page_cache=args.page_cache,
             password=args.password,
             log_level=args.log_level,
+            settings=args.setting,
             echo=sys.stderr,
         )
         args.data_dir.mkdir(parents=True, exist_ok=True)

@@ -6,8 +6,9 @@ import socket
 from pathlib import Path
 
 import neo4j
+import pytest
 
-from graph.neo4j_server import NEO4J_VERSION, Neo4jServer
+from graph.neo4j_server import NEO4J_VERSION, Neo4jLaunchError, Neo4jServer
 
 
 def _port_closed(port: int) -> bool:
@@ -49,3 +50,28 @@ def test_server_round_trip_then_stops(tmp_path: Path) -> None:
     assert not server.running
     assert _port_closed(port)
     assert (data_dir / "data" / "databases" / "neo4j").is_dir()  # the store went where it was told
+
+
+def test_settings_reach_the_server_and_override_the_launchers(tmp_path: Path) -> None:
+    # the launcher turns preallocation off; a setting given to the server turns it back on
+    settings = ("db.tx_log.preallocate=true", "db.checkpoint.interval.tx=250000")
+    with (
+        Neo4jServer(log_level="WARN", settings=settings) as server,
+        neo4j.GraphDatabase.driver(server.uri, auth=None) as driver,
+    ):
+        records, _, _ = driver.execute_query(
+            "SHOW SETTINGS YIELD name, value "
+            "WHERE name IN ['db.tx_log.preallocate', 'db.checkpoint.interval.tx'] "
+            "RETURN name, value ORDER BY name"
+        )
+    assert [(r["name"], r["value"]) for r in records] == [
+        ("db.checkpoint.interval.tx", "250000"),
+        ("db.tx_log.preallocate", "true"),
+    ]
+
+
+def test_a_setting_without_a_value_is_refused_before_neo4j_starts() -> None:
+    server = Neo4jServer(log_level="WARN", settings=("db.tx_log.preallocate",))
+    with pytest.raises(Neo4jLaunchError, match=r"--setting needs KEY=VALUE: db\.tx_log\.preallocate"):
+        server.start(timeout=60.0)
+    assert not server.running

@@ -45,6 +45,7 @@ public final class Neo4jLauncher {
             "  --page-cache SIZE     page cache, e.g. 256m (default 256m)",
             "  --tx-memory SIZE      memory for all running transactions (default 60% of max heap)",
             "  --tx-memory-max SIZE  memory for one transaction (default 50% of max heap)",
+            "  --setting KEY=VALUE   any other Neo4j setting, as in neo4j.conf (repeatable)",
             "  --log-level LEVEL     DEBUG, INFO, WARN, ERROR or NONE for the log on stderr (default INFO)",
             "  --watch-stdin         shut down when standard input reaches end of file",
             "  --help                this text");
@@ -59,6 +60,7 @@ public final class Neo4jLauncher {
         long txMemoryMax = Runtime.getRuntime().maxMemory() / 2;
         Level logLevel = Level.INFO;
         boolean watchStdin;
+        final java.util.List<String> settings = new java.util.ArrayList<>();
     }
 
     private Neo4jLauncher() {}
@@ -116,6 +118,12 @@ public final class Neo4jLauncher {
                 // Netty waits a quiet period of 5 s per Bolt event loop group (two of them) before it
                 // stops: 10 s of every shutdown. Connections are closed by then, so do not wait.
                 .setConfig(GraphDatabaseInternalSettings.netty_server_shutdown_quiet_period, 0);
+        if (!options.settings.isEmpty()) {
+            // read as neo4j.conf reads them, after the settings above: a setting given here wins
+            Path conf = home.resolve("launcher-settings.conf");
+            Files.write(conf, options.settings, StandardCharsets.UTF_8);
+            builder.loadPropertiesFromFile(conf);
+        }
 
         CountDownLatch built = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
@@ -266,6 +274,12 @@ public final class Neo4jLauncher {
                 case "--tx-memory-max":
                     options.txMemoryMax = parseSize(value);
                     txMemoryMaxSet = true;
+                    break;
+                case "--setting":
+                    if (value.indexOf('=') <= 0) {
+                        throw new IllegalArgumentException("--setting needs KEY=VALUE: " + value);
+                    }
+                    options.settings.add(value);
                     break;
                 case "--log-level":
                     try {
