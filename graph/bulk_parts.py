@@ -14,8 +14,8 @@ call is one batch, parsed, then written by its thread before the call returns. T
 calls run on threads of their own: the next part is parsed while the previous one is
 written, `writers` batches (1 or 2) are written at once, and a part is only started
 once the call two before it has returned; after each call the freed memory is given
-back (`malloc_trim`). On the national preset: 1.94 GiB at the peak instead of 2.7, and
-a faster load (`docs/benchmarks.md`).
+back (`malloc_trim`). On the national preset: about 1.9 GiB at the peak instead of 2.7,
+and a faster load (`docs/benchmarks.md`).
 """
 
 from __future__ import annotations
