@@ -7,8 +7,8 @@ frame, into an on-disk embedded store.
 Steps, each timed: parse the real data with the real loaders (geography,
 nomenclatures, structures); generate the national preset as files; parse each
 generated file with its loader; write everything with `OxigraphStore.bulk_load`
-(a fresh store: N-Quads text in chunks to pyoxigraph's bulk loader on a second
-thread; the cyclic garbage collector paused meanwhile). Reported: rows/s per loader
+(a fresh store: N-Quads text in parts to pyoxigraph's bulk loader, `graph.bulk_parts`;
+the cyclic garbage collector paused meanwhile). Reported: rows/s per loader
 (rows read over parse + write time), quads/s over the load step (parse the
 generated files + write), total time, peak memory (`ru_maxrss`) and the peak of each
 step (the kernel's high-water mark reset before it: real data, generation, each
@@ -177,7 +177,14 @@ def staged(
 
 
 def run(
-    *, quick: bool, seed: int, workdir: Path, keep: bool, path: str = "new", generated: Path | None = None
+    *,
+    quick: bool,
+    seed: int,
+    workdir: Path,
+    keep: bool,
+    path: str = "new",
+    generated: Path | None = None,
+    writers: int = 2,
 ) -> dict[str, Any]:
     preset = national()
     if quick:
@@ -228,7 +235,10 @@ def run(
         with OxigraphStore(store_path) as store:
             known = KnownNodes()
             batches = staged(real, real_steps, out_dir, known, steps, peaks)
-            quads = store.bulk_load(batches) if path == "new" else bulk_load_quads(store, batches)
+            if path == "new":
+                quads = store.bulk_load(batches, writers=writers)
+            else:
+                quads = bulk_load_quads(store, batches)
             peaks.stop("closing the bulk load")
     finally:
         gc.enable()
@@ -239,6 +249,7 @@ def run(
 
     result = {
         "path": path,
+        "writers": writers if path == "new" else None,
         "preset": manifest.preset,
         "seed": seed,
         "machine": info,
@@ -302,7 +313,8 @@ def baseline(workdir: Path, *, quick: bool, seed: int) -> dict[str, Any]:
 def report(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
-        f"national load — preset {result['preset']}, seed {result['seed']}, {result['path']} write path",
+        f"national load — preset {result['preset']}, seed {result['seed']}, {result['path']} write path"
+        + (f" ({result['writers']} writer(s) in pyoxigraph)" if result.get("writers") else ""),
         f"machine: {m['nproc']} CPU, {m['cpu']}, Python {m['python']}, pyoxigraph {m['pyoxigraph']}, "
         f"load average at start {m['load_average_at_start']}",
         "",
@@ -373,6 +385,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--generated", type=Path, default=None, help="load these generated files instead of generating"
     )
+    parser.add_argument(
+        "--writers",
+        type=int,
+        choices=(1, 2),
+        default=2,
+        help="new path: batches pyoxigraph's bulk loader may write at once (1: less memory, slower)",
+    )
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="maillage-national-"))
     keep = args.keep or args.workdir is not None
@@ -383,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         keep=keep or args.path == "both",
         path="old" if args.path == "old" else "new",
         generated=args.generated,
+        writers=args.writers,
     )
     if args.path == "both":
         result["baseline"] = baseline(workdir, quick=args.quick, seed=args.seed)

@@ -2,8 +2,9 @@
 `graph.rdf.batch_quads` plus what each adds to the merged default graph
 (`graph.rdf.merged_quads`), written as lines without building a pyoxigraph term per
 triple. IRIs, predicates and the merged lines of each class are formatted once and
-cached; a node's IRI is checked once (an IRI the N-Quads grammar refuses raises
-`ValueError` before anything is written).
+cached; every IRI is checked once, as pyoxigraph checks a `NamedNode` (an invalid one
+raises `ValueError` before anything is written), so that the bulk loader need not
+check them again (`lenient`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Final
+
+from pyoxigraph import NamedNode
 
 from graph.model import Batch, Edge, PropValue, Provenance
 from graph.ontology import superclasses
@@ -92,6 +95,10 @@ class NQuadsWriter:
             text = iri(node_id)
             if _BAD_IRI.search(text) or ":" not in text:
                 raise ValueError(f"{node_id} : IRI invalide : {text!r}")
+            try:
+                NamedNode(text)  # as the parser checks it: the bulk loader is told not to (lenient)
+            except ValueError as e:
+                raise ValueError(f"{node_id} : IRI invalide : {text!r}") from e
             found = self._iris[node_id] = f"<{text}>"
         return found
 
@@ -105,8 +112,8 @@ class NQuadsWriter:
         """The class term, and its superclasses' terms (as `merged_quads` writes them)."""
         found = self._types.get(class_iri)
         if found is None:
-            parents = tuple(f"<{p}>" for p in sorted(superclasses(class_iri)))
-            found = self._types[class_iri] = (f"<{class_iri}>", parents)
+            parents = tuple(f"<{NamedNode(p).value}>" for p in sorted(superclasses(class_iri)))
+            found = self._types[class_iri] = (f"<{NamedNode(class_iri).value}>", parents)
         return found
 
     def batch(self, batch: Batch) -> Iterator[str]:
