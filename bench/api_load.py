@@ -90,6 +90,13 @@ def _timed_get(url: str, timeout_s: float = 1800.0) -> tuple[float, httpx.Respon
     return time.perf_counter() - started, response
 
 
+def _typed(name: str) -> str:
+    """What a user types to find `name`: its first two words, the last still being typed."""
+    parts = name.split()
+    text = " ".join(parts[:2])
+    return text[: max(4, len(text) - 2)]
+
+
 def _sample(base: str, rng: random.Random, n: int) -> dict[str, list[str]]:
     """Request paths for each endpoint, from actors the store holds."""
     actors: list[dict[str, Any]] = []
@@ -107,14 +114,9 @@ def _sample(base: str, rng: random.Random, n: int) -> dict[str, list[str]]:
     def pick(items: list[dict[str, Any]]) -> dict[str, Any]:
         return items[rng.randrange(len(items))]
 
-    def words(name: str) -> str:
-        parts = name.split()
-        text = " ".join(parts[:2])
-        return text[: max(4, len(text) - 2)]  # the last word still being typed
-
     return {
         "datasets": ["/api/v1/datasets"] * n,
-        "search": [f"/api/v1/search?q={quote(words(pick(actors)['name']))}" for _ in range(n)],
+        "search": [f"/api/v1/search?q={quote(_typed(pick(actors)['name']))}" for _ in range(n)],
         "actor": [f"/api/v1/actors/{quote(pick(actors)['id'])}" for _ in range(n)],
         "neighbourhood": [
             f"/api/v1/actors/{quote(pick(actors)['id'])}/neighbourhood?depth=1" for _ in range(n)

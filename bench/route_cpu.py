@@ -5,12 +5,12 @@
 Starts `maillage serve` on 127.0.0.1, then sends, one after the other on one keep-alive
 connection, `--requests` requests to each route — the baseline `/api/v1/datasets`, an
 actor that does not exist (routing, validation and the problem answer: the framework's
-share of an actor request), and actors drawn from the store (as `bench.api_load`
-draws them) — and reads the CPU time the server's processes (every thread of the parent
-and of its workers, from /proc) spent meanwhile. Sequential requests measure cost, not
-latency under load; `--rounds` repeats the whole so that the first round (a forked
-worker copying the pages of the indexes it touches, a cold block cache) stands apart
-from the steady state.
+share of an actor request), actors drawn from the store and searches of their names'
+first words (as `bench.api_load` draws them) — and reads the CPU time the server's
+processes (every thread of the parent and of its workers, from /proc) spent meanwhile.
+Sequential requests measure cost, not latency under load; `--rounds` repeats the whole
+so that the first round (a forked worker copying the pages of the indexes it touches,
+a cold block cache) stands apart from the steady state.
 """
 
 from __future__ import annotations
@@ -24,10 +24,11 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
-from bench.api_load import HOST, SIAE, _free_port, _start, _wait
+from bench.api_load import HOST, SIAE, _free_port, _start, _typed, _wait
 from bench.machine import machine
 
 
@@ -59,9 +60,11 @@ def run(store: Path, *, workers: int, requests: int, rounds: int, seed: int) -> 
         _wait(base, server, timeout_s=1800)
         client = httpx.Client(timeout=600)
         actors: list[str] = []
+        names: list[str] = []
         for kind in (*SIAE, "Entreprise", "Club"):
             page = client.get(base + "/api/v1/search", params={"kind": kind, "per_page": 200}).json()
             actors.extend(item["id"] for item in page["items"])
+            names.extend(item["name"] for item in page["items"])
         rng = random.Random(seed)
         rounds_out = []
         for round_no in range(1, rounds + 1):
@@ -69,6 +72,7 @@ def run(store: Path, *, workers: int, requests: int, rounds: int, seed: int) -> 
                 "datasets": ["/api/v1/datasets"] * requests,
                 "actor, missing": ["/api/v1/actors/org:absent"] * requests,
                 "actor": [f"/api/v1/actors/{rng.choice(actors)}" for _ in range(requests)],
+                "search": [f"/api/v1/search?q={quote(_typed(rng.choice(names)))}" for _ in range(requests)],
             }
             figures = {}
             for name, paths in routes.items():
