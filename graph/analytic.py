@@ -74,9 +74,7 @@ computed, and for the places and codes tables; stored as columns: see `_write_co
 
 from __future__ import annotations
 
-import pickle
 import threading
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -109,6 +107,7 @@ from graph.analytic_read import (
 )
 from graph.analytic_read import read_bulk as _read_bulk
 from graph.kinds import OrgKind, RelKind
+from graph.state_cache import cache_folder, read_part, write_part
 from graph.store import GraphStore
 
 __all__ = [
@@ -274,7 +273,7 @@ def clear_memory_cache() -> None:
 def _organisations(store: GraphStore, *, cache: bool) -> AnalyticGraph:
     state = store.state()
     identity = _identity(store)
-    folder = _cache_folder(store) if cache else None
+    folder = cache_folder(store) if cache else None
     if cache:
         held = _MEMORY.get(identity)
         if held is not None and held.state == state:
@@ -299,14 +298,6 @@ def _identity(store: GraphStore) -> str:
     if database is not None:
         return f"neo4j:{getattr(store, 'address', '')}/{database}"
     return f"object:{id(store)}"
-
-
-def _cache_folder(store: GraphStore) -> Path | None:
-    path = getattr(store, "path", None)
-    if path is None:
-        return None
-    path = Path(path)
-    return path.with_name(path.name + ".analytic")
 
 
 def _core_file(folder: Path | None) -> Path | None:
@@ -343,29 +334,31 @@ class _Facets:
     def columns(self, name: str) -> dict[str, list[Any]]:
         group = GROUPS[name]
         file = self._file(group)
-        held = _read_part(file, self.state)
+        held = read_part(file, _CACHE_VERSION, self.state)
         if held is not None:
             return {column: _decoded(data) for column, data in held.items()}
         found = facet_group(group, self.ids, self.source())
-        _write_part(file, self.state, {column: _encoded(values) for column, values in found.items()})
+        write_part(
+            file, _CACHE_VERSION, self.state, {column: _encoded(values) for column, values in found.items()}
+        )
         return found
 
     def places(self) -> dict[str, Place]:
         file = self._file("places")
-        held = _read_part(file, self.state)
+        held = read_part(file, _CACHE_VERSION, self.state)
         if held is not None:
             return dict(zip(held, map(Place._make, held.values()), strict=True))
         found = place_table(self.source())
-        _write_part(file, self.state, {p: tuple(place) for p, place in found.items()})
+        write_part(file, _CACHE_VERSION, self.state, {p: tuple(place) for p, place in found.items()})
         return found
 
     def codes(self) -> dict[str, str]:
         file = self._file("codes")
-        held = _read_part(file, self.state)
+        held = read_part(file, _CACHE_VERSION, self.state)
         if held is not None:
             return dict(held)
         found = code_table(self.source())
-        _write_part(file, self.state, found)
+        write_part(file, _CACHE_VERSION, self.state, found)
         return found
 
 
@@ -384,35 +377,10 @@ def _lazy(
     )
 
 
-def _read_part(file: Path | None, state: str) -> Any:
-    """The payload of a cache file of this version and `state`, else None."""
-    if file is None or not file.exists():
-        return None
-    try:
-        with file.open("rb") as f:
-            version, held_state = pickle.load(f)
-            if version != _CACHE_VERSION or held_state != state:
-                return None
-            return pickle.load(f)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError):
-        return None
-
-
-def _write_part(file: Path | None, state: str, payload: Any) -> None:
-    if file is None:
-        return
-    file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(f"{file.name}.{uuid.uuid4().hex}.tmp")
-    with tmp.open("wb") as f:
-        pickle.dump((_CACHE_VERSION, state), f, protocol=pickle.HIGHEST_PROTOCOL)
-        pickle.dump(payload, f, protocol=pickle.HIGHEST_PROTOCOL)
-    tmp.replace(file)
-
-
 def _read_cache(file: Path | None, state: str, store: GraphStore | None = None) -> AnalyticGraph | None:
     """The core cached in `file` for `state`, its facets read from the cache, else from
     `store` (when given) on first use."""
-    payload = _read_part(file, state)
+    payload = read_part(file, _CACHE_VERSION, state)
     if payload is None:
         return None
     assert file is not None
@@ -458,7 +426,7 @@ def _write_core(
         "lens": built.lens,
         "names": {g: ("\n".join(found), _encoded(list(found.values()))) for g, found in other_names.items()},
     }
-    _write_part(file, built.state, payload)
+    write_part(file, _CACHE_VERSION, built.state, payload)
 
 
 _SEPARATOR: Final = "\x1f"

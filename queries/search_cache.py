@@ -9,12 +9,11 @@ to the store changes its state: the next index is built again and replaces the f
 
 from __future__ import annotations
 
-import pickle
-import uuid
 from pathlib import Path
 from typing import Final
 
 from graph.oxigraph_store import OxigraphStore
+from graph.state_cache import cache_folder, read_part, write_part
 from queries.catalogue import catalogue
 from queries.search import SearchIndex
 
@@ -37,35 +36,20 @@ def search_index(store: OxigraphStore) -> SearchIndex:
 
 
 def _file(store: OxigraphStore) -> Path | None:
-    if store.path is None:
-        return None
-    path = Path(store.path)
-    return path.with_name(path.name + ".analytic") / "search.pickle"
+    folder = cache_folder(store)
+    return None if folder is None else folder / "search.pickle"
 
 
 def _read(file: Path | None, state: str) -> SearchIndex | None:
-    if file is None or not file.exists():
-        return None
     try:
-        with file.open("rb") as f:
-            version, held_state = pickle.load(f)
-            if version != _VERSION or held_state != state:
-                return None
-            index = pickle.load(f)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError):
+        index = read_part(file, _VERSION, state)
+    except AttributeError:  # an index pickled by another version of its class
         return None
     return index if isinstance(index, SearchIndex) and index.state == state else None
 
 
 def _write(file: Path | None, state: str, index: SearchIndex) -> None:
-    if file is None:
-        return
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = file.with_name(f"{file.name}.{uuid.uuid4().hex}.tmp")
-        with tmp.open("wb") as f:
-            pickle.dump((_VERSION, state), f, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(index, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(file)
+        write_part(file, _VERSION, state, index)
     except OSError:  # a read-only folder: the index is still served, only not kept
         return
