@@ -288,13 +288,26 @@ def run(
         if chosen:
             report["views"] = _views(base, chosen[0])
     finally:
-        os.killpg(server.pid, signal.SIGINT)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        _stop(server)
     return report
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Ctrl-C to the server's process group, then SIGKILL if it has not left in 30 s."""
+    os.killpg(server.pid, signal.SIGINT)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def _print_report(report: dict[str, Any], json_path: Path | None) -> None:
+    """The figures as JSON on standard output, and in `json_path` when given."""
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    sys.stdout.write(text + "\n")
+    if json_path is not None:
+        json_path.write_text(text + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -326,10 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         rounds=args.rounds,
     )
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    sys.stdout.write(text + "\n")
-    if args.json is not None:
-        args.json.write_text(text + "\n", encoding="utf-8")
+    _print_report(report, args.json)
     return 0
 
 

@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import random
-import signal
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from urllib.parse import quote
 
 import httpx
 
-from bench.api_load import HOST, SIAE, _free_port, _start, _typed, _wait
+from bench.api_load import HOST, SIAE, _free_port, _print_report, _start, _stop, _typed, _wait
 from bench.machine import machine
 
 
@@ -89,8 +88,7 @@ def run(store: Path, *, workers: int, requests: int, rounds: int, seed: int) -> 
             rounds_out.append(figures)
         report["rounds"] = rounds_out
     finally:
-        os.killpg(server.pid, signal.SIGINT)
-        server.wait(timeout=60)
+        _stop(server)
     return report
 
 
@@ -106,10 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.store.exists():
         parser.error(f"no store at {args.store}")
     report = run(args.store, workers=args.workers, requests=args.requests, rounds=args.rounds, seed=args.seed)
-    text = json.dumps(report, indent=2, ensure_ascii=False)
-    sys.stdout.write(text + "\n")
-    if args.json is not None:
-        args.json.write_text(text + "\n", encoding="utf-8")
+    _print_report(report, args.json)
     return 0
 
 
