@@ -4,9 +4,10 @@ Names are matched word by word, accents and case ignored: a query word matches a
 name word that is equal to it, that it begins (the word being typed), or that is one
 edit away from it (a typo). The index is built once from the catalogue
 (`queries.catalogue`) and answers in memory: the postings of the sorted vocabulary are
-one array (the words a query word begins are one slice of it), and every entry's
-sort key, name length, kind and family are columns, so a query scores and orders its
-matches with numpy, however many there are.
+one array (the words a query word begins are one slice of it), the query's rarest word
+is looked up first and the others checked at its entries only (`queries.search_words`),
+and every entry's sort key, name length, kind and family are columns, so a query scores
+and orders its matches with numpy, however many there are.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ import numpy.typing as npt
 
 from graph.geo import EARTH_RADIUS_KM, distance_km
 from queries.catalogue import Entry
+from queries.search_words import Postings
 
 __all__ = ["Hit", "SearchIndex", "distance_km", "normalize", "words"]
 
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 _EXACT, _PREFIX, _TYPO = 1.0, 0.8, 0.6
-_GRADES = np.array([0.0, _TYPO, _PREFIX, _EXACT])  # a word's score by its grade
-_AFTER_WORDS = "{"  # sorts after every word ([0-9a-z]): `word + _AFTER_WORDS` ends its prefix range
+_GRADES = np.array([0.0, _TYPO, _PREFIX, _EXACT])  # a word's score by its grade (`queries.search_words`)
 _NEAR_MARGIN_KM = 0.01  # numpy's trigonometry may differ from math's in the last bits
 
 Ids = npt.NDArray[np.int64]
@@ -143,6 +144,7 @@ class SearchIndex:
             chain.from_iterable(postings[w] for w in self._vocabulary), np.int32, int(self._offsets[-1])
         )
         del postings
+        self._words = Postings(self._vocabulary, self._offsets, self._postings, n)
         deletes: dict[str, set[str]] = defaultdict(set)
         for w in self._vocabulary:
             if len(w) >= 4:
@@ -169,7 +171,16 @@ class SearchIndex:
     # Pickled in columns (`queries.search_cache` keeps the index on disk): the entries'
     # fields as lists, each distinct set of territories once; the dicts that are
     # quick to derive are derived again.
-    _DERIVED = ("entries", "by_id", "_word_at", "_vocabulary", "_sorted_names", "_sirets", "_territories")
+    _DERIVED = (
+        "entries",
+        "by_id",
+        "_word_at",
+        "_vocabulary",
+        "_sorted_names",
+        "_sirets",
+        "_territories",
+        "_words",
+    )
 
     def __getstate__(self) -> dict[str, Any]:
         held = {k: v for k, v in self.__dict__.items() if k not in self._DERIVED}
@@ -206,6 +217,7 @@ class SearchIndex:
         self._sorted_names = sorted_names.split("\n") if self.entries else []
         self._territories = dict(territories)
         self._sirets = _sirets(self.entries)
+        self._words = Postings(self._vocabulary, self._offsets, self._postings, len(self.entries))
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -214,60 +226,53 @@ class SearchIndex:
         i = self.by_id.get(node_id)
         return self.entries[i] if i is not None else None
 
-    def _posting(self, word: str) -> npt.NDArray[np.int32]:
-        k = self._word_at.get(word)
-        if k is None:
-            return self._postings[:0]
-        return self._postings[self._offsets[k] : self._offsets[k + 1]]
-
-    def _word_grades(self, word: str, *, last: bool) -> npt.NDArray[np.uint8]:
-        """How well one query word matches each entry, one grade per entry: an index
-        of `_GRADES` (0: not at all, then one typo away, begun, equal). A byte per
-        entry rather than its score: the array is written and scanned per query."""
-        grades = np.zeros(len(self.entries), dtype=np.uint8)
-        for w in self._typos(word):  # the lowest grade first: a better one overwrites it
-            grades[self._posting(w)] = 1
-        if last or len(word) >= 3:
-            start = bisect_left(self._vocabulary, word)
-            stop = bisect_left(self._vocabulary, word + _AFTER_WORDS, start)
-            grades[self._postings[self._offsets[start] : self._offsets[stop]]] = 2
-        grades[self._posting(word)] = 3
-        return grades
-
-    def _typos(self, word: str) -> frozenset[str]:
-        """The words of the vocabulary one edit away from `word` (4 letters or more)."""
+    def _typos(self, word: str) -> list[int]:
+        """The vocabulary indices of the words one edit away from `word` (4 letters or
+        more)."""
         if len(word) < 4:
-            return frozenset()
+            return []
         candidates = set(self._deletes.get(word, ()))
         for d in _deletes(word):
             candidates.update(self._deletes.get(d, ()))
             if d in self._word_at:
                 candidates.add(d)
-        return frozenset(w for w in candidates if w != word and _one_edit(word, w))
+        return [self._word_at[w] for w in candidates if w != word and _one_edit(word, w)]
 
     def _candidates(self, q: str) -> tuple[list[str], Ids | None, Floats | None]:
-        """The query's words, the entries matching all of them (by index) and their
-        summed scores (None, None: no words, every entry)."""
+        """The query's words, the entries matching all of them (by index, increasing)
+        and their summed scores (None, None: no words, every entry)."""
         query_words = words(q)
         digits = re.sub(r"\s", "", q)
         if digits.isdigit() and len(digits) in (9, 14):
             found = np.array(self._sirets.get(digits, ()), dtype=np.int64)
             return query_words, found, np.full(len(found), _EXACT)
-        ids: Ids | None = None
-        totals: Floats | None = None
+        if not query_words:
+            return query_words, None, None
         last = len(query_words) - 1
-        # the summing order of the scores: whole words first, then the word being typed
-        for n in sorted(range(len(query_words)), key=lambda n: n == last):
-            grades = self._word_grades(query_words[n], last=n == last)
-            if ids is None or totals is None:
-                ids = np.flatnonzero(grades != 0)
-                totals = _GRADES[grades[ids]]
-            else:
-                these = grades[ids]
-                keep = these > 0
-                ids, totals = ids[keep], totals[keep] + _GRADES[these[keep]]
+        matches = [
+            self._words.match(w, self._word_at.get(w, -1), self._typos(w), prefix=n == last or len(w) >= 3)
+            for n, w in enumerate(query_words)
+        ]
+        # the rarest word's entries first, the others' grades read at those only
+        by_volume = sorted(range(len(matches)), key=lambda n: matches[n].volume)
+        ids, grades = self._words.entries(matches[by_volume[0]])
+        graded = {by_volume[0]: grades}
+        for n in by_volume[1:]:
             if not len(ids):
                 break
+            these = self._words.grades_of(matches[n], ids)
+            keep = these > 0
+            if not keep.all():
+                ids, these = ids[keep], these[keep]
+                graded = {m: g[keep] for m, g in graded.items()}
+            graded[n] = these
+        if not len(ids):
+            return query_words, ids, np.zeros(0, dtype=np.float64)
+        # summed in one order whatever the rarest word: whole words first, then the word being typed
+        order = sorted(range(len(query_words)), key=lambda n: n == last)
+        totals = _GRADES[graded[order[0]]]
+        for n in order[1:]:
+            totals = totals + _GRADES[graded[n]]
         return query_words, ids, totals
 
     def search(

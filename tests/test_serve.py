@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -66,6 +67,21 @@ def _children(pid: int) -> list[int]:
     return [int(child) for child in found]
 
 
+def _held_connections(pid: int, port: int) -> int:
+    """How many established TCP connections to `port` process `pid` holds."""
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[1].split(":")[1], 16) == port and fields[3] == "01":  # 01: established
+            inodes.add(fields[9])
+    held = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            link = os.readlink(fd)
+            held += link.startswith("socket:[") and link[8:-1] in inodes
+    return held
+
+
 def test_serve_with_two_workers_answers_the_same_from_each_and_keeps_loads_out(tmp_path: Path) -> None:
     """`--workers 2`: two processes forked after the indexes were built, each reading
     the store read-only; either answers alone; no writer may open the store meanwhile."""
@@ -96,6 +112,14 @@ def test_serve_with_two_workers_answers_the_same_from_each_and_keeps_loads_out(t
         assert [i["id"] for i in first[0].json()["items"]] == ["org:boutique-boulot"]
         workers = _children(server.pid)
         assert len(workers) == 2
+        clients = [httpx.Client(base_url=base, timeout=30) for _ in range(10)]
+        try:  # ten connections open at once: five held by each worker
+            assert {c.get(paths[0]).status_code for c in clients} == {200}
+            assert [_held_connections(w, port) for w in workers] == [5, 5]
+            assert _held_connections(server.pid, port) == 0  # the parent handed each on
+        finally:
+            for c in clients:
+                c.close()
         with pytest.raises(StoreError, match="impossible d'ouvrir le magasin embarqué"):
             OxigraphStore(tmp_path / "store")  # a load would fail the same way
         for worker in workers:  # each worker alone answers as both did

@@ -3,7 +3,9 @@ forked from one that built the search and partner indexes first.
 
 With workers, the parent holds the store's lock (`LOCK`, the lock a writer takes), so
 no load runs meanwhile, and each worker opens the store read-only after the fork: the
-indexes are built once, shared by the fork, and stay valid while the server runs.
+indexes are built once, shared by the fork, and stay valid while the server runs. The
+parent accepts the connections and hands each to the worker holding the fewest
+(`api.web.dispatch`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import IO, Any
 import uvicorn
 
 from api.web.app import create_app
+from api.web.dispatch import Channels, DispatchedServer, start_dispatcher
 from graph.oxigraph_store import OxigraphStore
 from graph.store import StoreError
 
@@ -107,48 +110,61 @@ def _serve_forked(
         services = web.state.services
         warm(services, partners=True)
         graph.close()  # each worker opens its own after the fork
-        sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(2048)
-        sock.set_inheritable(True)
+        listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(2048)
         on_ready()
         sys.stdout.flush()
         sys.stderr.flush()
+        channels = Channels(workers)
         children = []
-        for _ in range(workers):
+        for slot in range(workers):
             pid = os.fork()
             if pid == 0:  # the worker
                 code = 1
                 try:
-                    _worker(web, services, store_path, sock, neo4j)
+                    listener.close()
+                    server = DispatchedServer(
+                        uvicorn.Config(web, log_level="warning", access_log=False),
+                        channels.worker_side(slot),
+                        channels.closed,
+                        slot,
+                    )
+                    _worker(server, services, store_path, neo4j)
                     code = 0
                 finally:
                     os._exit(code)
             children.append(pid)
-        sock.close()
-        _supervise(children)
+        channels.parent_side()
+        start_dispatcher(channels, listener)
+        _supervise(children, channels)
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the dispatcher's accept
+        listener.close()
+        channels.close()
     finally:
         lock.close()
 
 
 def _worker(
-    web: Any, services: Any, store_path: Path, sock: socket.socket, neo4j: Callable[[], Any] | None
+    server: DispatchedServer, services: Any, store_path: Path, neo4j: Callable[[], Any] | None
 ) -> None:
     services.store = OxigraphStore(store_path, read_only=True)
     services.store.assume_no_writer()  # the parent holds the store's lock
     services.neo4j = neo4j() if neo4j is not None else None
     try:
-        uvicorn.Server(uvicorn.Config(web, log_level="warning", access_log=False)).run(sockets=[sock])
+        server.serve_handed()
     finally:
         services.store.close()
         if services.neo4j is not None:
             services.neo4j.close()
 
 
-def _supervise(children: list[int]) -> None:
-    """Wait for the workers; SIGTERM to the parent stops them (Ctrl-C reaches them
-    directly, as the terminal signals the whole process group)."""
+def _supervise(children: list[int], channels: Channels) -> None:
+    """Wait for the workers, each marked gone for the dispatcher as it ends; SIGTERM to
+    the parent stops them (Ctrl-C reaches them directly, as the terminal signals the
+    whole process group)."""
 
     def stop(signum: int, _frame: object) -> None:
         for pid in children:
@@ -157,6 +173,12 @@ def _supervise(children: list[int]) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, lambda *_: None)  # the workers get it too and stop
-    for pid in children:  # waitpid retries by itself when a signal interrupts it (PEP 475)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
+    left = set(children)
+    while left:  # os.wait retries by itself when a signal interrupts it (PEP 475)
+        try:
+            pid, _ = os.wait()
+        except ChildProcessError:
+            return
+        if pid in left:
+            left.discard(pid)
+            channels.gone(children.index(pid))
