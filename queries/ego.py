@@ -15,7 +15,7 @@ from graph.model import Edge, Node
 from graph.oxigraph_store import OxigraphStore
 from graph.rdf import iri, rel_predicate
 from graph.rdf import node_id as id_of_iri
-from queries.actor import subgraph_of
+from queries.actor import NameReader, node_names, subgraph_of
 
 __all__ = ["ORGANISATION_RELATIONS", "EgoNetwork", "Facet", "ego_network"]
 
@@ -73,11 +73,14 @@ def ego_network(
     depth: int = 1,
     rels: Collection[RelKind] = ORGANISATION_RELATIONS,
     max_nodes: int = 500,
+    names: NameReader | None = None,
 ) -> EgoNetwork | None:
     """The network around `node_id` (None when the store does not hold it).
 
     Nodes are reached breadth first through `rels` in either direction, nearest first;
     reaching stops at `max_nodes` (ids in order break ties), and `truncated` says so.
+    `names` reads the names and kinds of the facets' places and codes (by default
+    `node_names` on `store`; the server passes its per-state reader).
     """
     if store.node(node_id) is None:
         return None
@@ -108,7 +111,12 @@ def ego_network(
     for e in around.edges:
         if e.rel in _FACET_RELATIONS and e.rel not in wanted and family(e.source) == "org":
             pointing.setdefault((e.target, e.rel), []).append(e.source)
-    facet_nodes = {n.id: n for n in subgraph_of(store, {t for t, _ in pointing}).nodes}
+    read_names: NameReader = names if names is not None else (lambda ids: node_names(store, ids))
+    facet_nodes = {
+        target: Node(target, kind, name)
+        for target, (name, kind) in read_names({t for t, _ in pointing}).items()
+        if kind is not None
+    }
     facets = tuple(
         Facet(facet_nodes[target], rel, tuple(sorted(set(sources))))
         for (target, rel), sources in sorted(pointing.items())

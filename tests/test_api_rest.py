@@ -3,7 +3,7 @@ guide's real case studies."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 import pytest
@@ -11,10 +11,12 @@ from fastapi.testclient import TestClient
 
 from api.web.routes_partners import CandidateOut
 from api.web.schemas import ActorOut, DatasetOut, Page, SearchItem
-from graph.kinds import OrgKind, PlaceKind, RelKind
+from graph.kinds import NodeKind, OrgKind, PlaceKind, RelKind
 from graph.model import Batch, Edge, Node, Provenance
 from graph.oxigraph_store import OxigraphStore
 from loaders.case_studies import read_case_studies
+from queries.actor import node_names
+from queries.ego import ego_network
 from tests.api_client import client_for
 from tests.conftest import aube_batch
 
@@ -283,6 +285,26 @@ def test_neighbourhood_follows_only_the_relations_asked(aube: tuple[OxigraphStor
     placed = network(client, "org:transports", rel=["LOCATED_IN", "PARTNER_OF"])
     assert [n["id"] for n in placed["nodes"]] == ["org:transports", "commune:10323", "org:ei-troyes"]
     assert placed["facets"]["places"] == []
+
+
+def test_ego_network_names_its_facets_by_the_reader_given(aube: tuple[OxigraphStore, TestClient]) -> None:
+    """The server passes its per-state name reader; the facets are named by it (here a
+    reader that renames what it is asked), not read again from the store."""
+    store, _ = aube
+    asked: list[set[str]] = []
+
+    def names(ids: Iterable[str]) -> dict[str, tuple[str, NodeKind | None]]:
+        wanted = set(ids)
+        asked.append(wanted)
+        return {i: (n.upper(), k) for i, (n, k) in node_names(store, wanted).items()}
+
+    network = ego_network(store, "org:boutique-boulot", names=names)
+    assert network is not None
+    assert asked == [{"commune:10387", "departement:10"}]
+    assert [(f.node.id, f.node.name, f.node.kind) for f in network.facets] == [
+        ("commune:10387", "TROYES", PlaceKind.COMMUNE),
+        ("departement:10", "AUBE", PlaceKind.DEPARTEMENT),
+    ]
 
 
 def test_neighbourhood_errors(aube: tuple[OxigraphStore, TestClient]) -> None:

@@ -102,7 +102,12 @@ def neighbourhood(
     les lieux et codes sont des facettes, sauf si une relation qui y mène est demandée."""
     rels = frozenset(rel) if rel else ORGANISATION_RELATIONS
     network = ego_network(
-        svc.store, node_id, depth=depth, rels=rels, max_nodes=svc.settings.max_network_nodes
+        svc.store,
+        node_id,
+        depth=depth,
+        rels=rels,
+        max_nodes=svc.settings.max_network_nodes,
+        names=svc.node_names,
     )
     if network is None:
         raise Problem(404, f"aucun nœud d'identifiant « {node_id} »")
