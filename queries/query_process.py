@@ -22,6 +22,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any, Final
@@ -35,23 +36,31 @@ _SERVER: Final = multiprocessing.get_context("forkserver")
 _SERVER.set_forkserver_preload(["queries.sparql_console"])
 
 
-class QueryChild:
+class QueryChild(ABC):
     """A running child: `conn` reads what it sends; `ended()` says how it ended (after
     `conn` reached its end); `stop()` kills it if still running and reaps it."""
 
-    def __init__(self, conn: Connection, *, pid: int | None = None, process: Any = None) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    @abstractmethod
+    def ended(self) -> tuple[bool, int | None]:
+        """(killed by a signal, exit code)."""
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+
+class _ForkedChild(QueryChild):
+    """A plain fork of the caller, known by its pid."""
+
+    def __init__(self, conn: Connection, pid: int) -> None:
+        super().__init__(conn)
         self._pid = pid
-        self._process = process
 
     def ended(self) -> tuple[bool, int | None]:
-        """(killed by a signal, exit code). A forked child is left unreaped: a zombie
-        keeps its pid, so `stop` cannot signal another process."""
-        if self._process is not None:
-            self._process.join(10)
-            code = self._process.exitcode
-            return (code is not None and code < 0, code)
-        assert self._pid is not None
+        """Read without reaping: a zombie keeps its pid, so `stop` cannot signal another
+        process."""
         info = os.waitid(os.P_PID, self._pid, os.WEXITED | os.WNOWAIT)
         if info is None:
             return (False, None)
@@ -59,17 +68,30 @@ class QueryChild:
 
     def stop(self) -> None:
         self.conn.close()
-        if self._process is not None:
-            if self._process.exitcode is None:
-                self._process.kill()
-            self._process.join()
-            self._process.close()
-            return
-        assert self._pid is not None
         with contextlib.suppress(ProcessLookupError):
             os.kill(self._pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):
             os.waitpid(self._pid, 0)
+
+
+class _ServerChild(QueryChild):
+    """A child of the fork server, known by its multiprocessing process."""
+
+    def __init__(self, conn: Connection, process: Any) -> None:
+        super().__init__(conn)
+        self._process = process
+
+    def ended(self) -> tuple[bool, int | None]:
+        self._process.join(10)
+        code = self._process.exitcode
+        return (code is not None and code < 0, code)
+
+    def stop(self) -> None:
+        self.conn.close()
+        if self._process.exitcode is None:
+            self._process.kill()
+        self._process.join()
+        self._process.close()
 
 
 def start(target: Callable[..., None], source: OxigraphStore | str, *args: Any) -> QueryChild:
@@ -83,9 +105,9 @@ def start(target: Callable[..., None], source: OxigraphStore | str, *args: Any) 
             target(source, *args, Connection(write_fd, readable=False))
             os._exit(1)  # the target leaves by os._exit; in case it did not
         os.close(write_fd)
-        return QueryChild(Connection(read_fd, writable=False), pid=pid)
+        return _ForkedChild(Connection(read_fd, writable=False), pid)
     reader, writer = _SERVER.Pipe(duplex=False)
     process = _SERVER.Process(target=target, args=(source, *args, writer), daemon=True, name="sparql-query")
     process.start()
     writer.close()
-    return QueryChild(reader, process=process)
+    return _ServerChild(reader, process)
