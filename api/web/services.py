@@ -87,11 +87,7 @@ class Services:
         the store once per state."""
         state = self.state()
         index = self._index if self._index is not None and self._index.state == state else None
-        held = self._names
-        if held is None or held[0] != state:
-            held = (state, {})
-            self._names = held
-        memo = held[1]
+        memo = self._memo("_names", state)
         found: dict[str, tuple[str, NodeKind | None]] = {}
         missing: list[str] = []
         for node in ids:
@@ -117,14 +113,18 @@ class Services:
     def departement_of(self, commune: str) -> Labelled | None:
         """The département of a commune (`queries.actor.commune_departement`), kept per
         store state: there are some 35,000 communes, and an actor page asks for one."""
-        state = self.state()
-        held = self._departements
+        memo = self._memo("_departements", self.state())
+        if commune not in memo:
+            memo[commune] = commune_departement(self.store, commune, self.node_names)
+        return memo[commune]  # type: ignore[no-any-return]
+
+    def _memo(self, name: str, state: str) -> dict[str, Any]:
+        """The dict attribute `name` holds for `state`: a new one when the store changed."""
+        held: tuple[str, dict[str, Any]] | None = getattr(self, name)
         if held is None or held[0] != state:
             held = (state, {})
-            self._departements = held
-        if commune not in held[1]:
-            held[1][commune] = commune_departement(self.store, commune, self.node_names)
-        return held[1][commune]
+            setattr(self, name, held)
+        return held[1]
 
     def partners(self) -> PartnerIndex:
         """The partner recommender's index of the store as it is now."""
