@@ -42,6 +42,7 @@ def statement_name(query: str) -> str:
         labels = text.split("CREATE (n:Node", 1)[1].split(" {", 1)[0].split(")", 1)[0].replace("`", "")
         return f"create nodes {labels}"
     named = (
+        ("WHERE COUNT { (s)-[:", "read relation ledgers"),  # `Neo4jStore`'s look-up
         ("OPTIONAL MATCH (s)-[r:", "look up relations (ends + ledger)"),
         ("MATCH (s)-[r:", "look up relations (ledger)"),
         ("RETURN d.source AS source, d.rels", "relation types of the datasets"),
