@@ -350,8 +350,9 @@ class Neo4jStore:
         writers = self._rel_writers(tx)
         seen = source in writers
         # A batch is its dataset's whole statement about its nodes' outgoing relations:
-        # those the dataset gave them before and the batch no longer holds are withdrawn.
-        outgoing = self._outgoing_of_dataset(tx, sorted(nodes), source) if seen else []
+        # those the dataset gave them before and the batch no longer holds are withdrawn
+        # (read for the nodes the store holds: a node it does not hold has none).
+        outgoing = self._outgoing_of_dataset(tx, sorted(held_nodes), source) if seen else []
         own: dict[EdgeIdent, tuple[str, str]] = {ident: (raw, eid) for ident, raw, eid in outgoing}
         replaced = [(ident, raw, eid) for ident, raw, eid in outgoing if ident not in edges]
         new_ids = {node_id for node_id in nodes if node_id not in held_nodes}
