@@ -42,6 +42,7 @@ from typing import IO, Any, Final
 
 from neo4j.spatial import WGS84Point
 
+from graph.gc_pause import collector_paused
 from graph.kinds import RelKind
 from graph.model import Batch, Provenance
 from graph.neo4j_ledger import (
@@ -406,6 +407,7 @@ def create_schema(data_dir: Path, *, heap: str = DEFAULT_HEAP) -> None:
         driver.execute_query(AWAIT_INDEXES, database_=DATABASE)
 
 
+@collector_paused()
 def import_batches(
     batches: Iterable[Batch],
     data_dir: Path,

@@ -61,6 +61,7 @@ from neo4j.exceptions import (
     SessionExpired,
 )
 
+from graph.gc_pause import collector_paused
 from graph.kinds import NodeKind, RelKind, node_kind
 from graph.model import Batch, Counts, LoadReport, Node, Provenance, Subgraph
 from graph.neo4j_cypher import (
@@ -276,6 +277,7 @@ class Neo4jStore:
 
     # -- writing ---------------------------------------------------------------------------------
 
+    @collector_paused()
     def upsert(self, batch: Batch) -> LoadReport:
         """Write a batch in one transaction: all of it, or nothing.
 

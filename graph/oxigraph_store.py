@@ -25,6 +25,7 @@ import networkx as nx
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QuerySolutions, Store, Triple
 
 from graph.bulk_parts import load_in_parts
+from graph.gc_pause import collector_paused
 from graph.kinds import NodeKind, RelKind
 from graph.model import Batch, Counts, Edge, LoadReport, Node, Provenance, Subgraph
 from graph.nquads import NQuadsWriter, nquads_chunks
@@ -103,6 +104,7 @@ class OxigraphStore:
 
     # -- writing ---------------------------------------------------------------
 
+    @collector_paused()
     def upsert(self, batch: Batch) -> LoadReport:
         """Write a batch in one transaction; inside `atomic`, in parts of `PART_NODES`
         nodes (with their outgoing relations), one transaction each: `atomic` restores
@@ -232,6 +234,7 @@ class OxigraphStore:
                 self._store = Store(str(self.path))
         self._bump_state()
 
+    @collector_paused()
     def bulk_load(
         self, batches: Iterable[Batch], *, chunk_bytes: int = 8 * 1024**2, writers: int = 2
     ) -> int:

@@ -41,6 +41,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
+from graph.gc_pause import collector_paused
 from graph.ids import slugify
 from graph.kinds import OrgKind
 from graph.model import Batch, LoadReport
@@ -317,6 +318,7 @@ def write(store: GraphStore, output: LoaderOutput, *, file: str, started: float 
     return report_of(output, file=file, merged=len(held), seconds=seconds, written=written)
 
 
+@collector_paused()
 def load(
     store: GraphStore,
     request: LoadRequest,
@@ -389,6 +391,7 @@ def _newly_closed(read_output: LoaderOutput, planned: LoaderOutput) -> int:
     return sum(1 for n in planned.batch.nodes if n.id not in listed and n.props.get("closed_on") == when)
 
 
+@collector_paused()
 def load_fresh(
     store: OxigraphStore, requests: Sequence[LoadRequest], *, frame: RealOutputs | None = None
 ) -> list[LoadReport]:
