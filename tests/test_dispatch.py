@@ -3,6 +3,7 @@ the live worker holding the fewest, a gone worker skipped."""
 
 from __future__ import annotations
 
+import errno
 import socket
 
 from api.web.dispatch import Channels
@@ -62,4 +63,36 @@ def test_a_worker_whose_channel_closed_is_skipped_and_marked_gone() -> None:
         for ours, theirs in pairs:
             ours.close()
             theirs.close()
+        channels.close()
+
+
+class _Listener:
+    """A listening socket's `accept` as a script: errors to raise, connections to give."""
+
+    def __init__(self, script: list[OSError | socket.socket]) -> None:
+        self.script = script
+
+    def accept(self) -> tuple[socket.socket, object]:
+        step = self.script.pop(0)
+        if isinstance(step, OSError):
+            raise step
+        return step, None
+
+
+def test_the_dispatcher_waits_out_a_passing_accept_failure_and_stops_when_the_listener_closes() -> None:
+    channels = Channels(1)
+    ours, theirs = socket.socketpair()
+    try:
+        listener = _Listener([
+            OSError(errno.EMFILE, "Too many open files"),  # no descriptor left for now
+            OSError(errno.ECONNABORTED, "Software caused connection abort"),
+            ours,
+            OSError(errno.EINVAL, "Invalid argument"),  # shut down: the end
+        ])  # fmt: skip
+        channels.dispatch(listener)  # type: ignore[arg-type]
+        assert listener.script == []
+        assert channels.sent == [1]
+        assert _received(channels, 0) == 1
+    finally:
+        theirs.close()
         channels.close()

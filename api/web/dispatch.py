@@ -20,6 +20,7 @@ import multiprocessing.sharedctypes
 import select
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,11 @@ import uvicorn
 __all__ = ["Channels", "DispatchedServer"]
 
 _BATCH = 16  # descriptors received per read
+# accept's failures that pass: no descriptor or memory left for now, a connection gone
+_PASSING = frozenset(
+    {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM, errno.ECONNABORTED, errno.EPROTO}
+)
+_PASSING_WAIT_S = 0.05
 
 
 class Channels:
@@ -69,12 +75,17 @@ class Channels:
 
     def dispatch(self, listener: socket.socket) -> None:
         """Accept connections until the listener closes, each handed to the live worker
-        holding the fewest (the lowest slot on a tie); closed when none is left."""
+        holding the fewest (the lowest slot on a tie); closed when none is left. A
+        passing failure to accept (out of file descriptors, a connection reset while
+        waiting) is waited out, not taken for the end."""
         while True:
             try:
                 connection, _ = listener.accept()
-            except OSError:
-                return
+            except OSError as error:
+                if error.errno not in _PASSING:
+                    return  # the listener was shut down or closed: the server stops
+                time.sleep(_PASSING_WAIT_S)
+                continue
             with connection:
                 self._hand(connection)
 
