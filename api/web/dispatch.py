@@ -19,6 +19,7 @@ import functools
 import multiprocessing.sharedctypes
 import select
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -100,10 +101,12 @@ class Channels:
                     socket.send_fds(self._parent[k], [b"c"], [connection.fileno()])
                 except BlockingIOError:  # its queue is full: it is busy, try the next
                     continue
-                except OSError as error:  # its end closed: the worker is gone
+                except OSError as error:
                     if error.errno not in (errno.ECONNREFUSED, errno.EPIPE, errno.ENOTCONN):
-                        raise
-                    self.gone(k)
+                        # not handed (memory, buffers): this connection is dropped, not the server
+                        sys.stderr.write(f"connexion non transmise au processus {k} : {error}\n")
+                        return
+                    self.gone(k)  # its end closed: the worker is gone
                     continue
                 self.sent[k] += 1
                 return
