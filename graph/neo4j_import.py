@@ -433,6 +433,7 @@ def refuse_existing(data_dir: Path) -> None:
         )
 
 
+@collector_paused()
 def import_graph(
     graph: ImportGraph,
     data_dir: Path,

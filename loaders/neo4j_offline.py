@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
 
+from graph.gc_pause import collector_paused
 from graph.model import LoadReport, Node
 from graph.neo4j_import import ImportGraph, ImportRefused, ImportReport, import_graph, refuse_existing
 from graph.neo4j_server import DEFAULT_HEAP
@@ -31,6 +32,7 @@ class _Written:
 _ANY_NODE = cast(Node, object())  # read() only asks whether a node is there
 
 
+@collector_paused()
 def import_requests(
     requests: Sequence[LoadRequest],
     data_dir: Path,

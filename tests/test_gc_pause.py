@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from bench.synthetic import synthetic_graph
 from graph.gc_pause import collector_paused
 from graph.model import Batch
+from graph.neo4j_import import ImportGraph
 from graph.neo4j_store import Neo4jStore
 from graph.oxigraph_store import OxigraphStore
+from loaders import neo4j_offline
 from loaders.pipeline import LoadRequest, LoadSource, load
 
 
@@ -90,3 +93,25 @@ def test_a_neo4j_upsert_runs_no_collection(
     assert collections == []
     assert gc.isenabled()
     assert sum(neo4j_store.counts().nodes.values()) > len(batch.nodes)
+
+
+def test_the_offline_import_reads_and_prepares_with_no_collection(
+    collections: list[int], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`maillage neo4j import`: the files read into the import graph with the collector
+    paused. The importer itself (a JVM: `tests/test_neo4j_import.py`) is replaced here
+    by a recorder of what it is given."""
+    given: list[tuple[int, bool]] = []
+
+    def importer(graph: ImportGraph, data_dir: Path, **_: object) -> str:
+        given.append((sum(1 for _ in graph.node_rows()), gc.isenabled()))
+        return "rapport"
+
+    monkeypatch.setattr(neo4j_offline, "import_graph", importer)
+    gc.collect()
+    collections.clear()
+    report, reports = neo4j_offline.import_requests([LoadRequest(LoadSource.GUIDE)], tmp_path / "neo4j")
+    assert collections == []
+    assert gc.isenabled()
+    assert report == "rapport"
+    assert given == [(reports[0].nodes_written, False)]
