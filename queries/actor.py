@@ -38,6 +38,7 @@ __all__ = [
     "actor_profile",
     "commune_departement",
     "dataset_flags",
+    "name_reader",
     "node_names",
     "node_quads_with_qualified",
     "subgraph_of",
@@ -125,6 +126,11 @@ def node_names(store: OxigraphStore, ids: Iterable[str]) -> dict[str, tuple[str,
     return {n.id: (n.name, n.kind) for n in decode(_named_graphs_only(quads)).nodes}
 
 
+def name_reader(store: OxigraphStore, names: NameReader | None = None) -> NameReader:
+    """`names` when the caller gives one, else `node_names` on `store`."""
+    return names if names is not None else (lambda ids: node_names(store, ids))
+
+
 def node_quads_with_qualified(store: OxigraphStore, ids: Iterable[str]) -> list[Quad]:
     """Every quad about the nodes `ids` and about the qualified relations leaving them."""
     quads: list[Quad] = []
@@ -155,7 +161,7 @@ def actor_profile(
     facts point to (by default `node_names` on `store`); `departement_of`: the
     département of a commune (by default `commune_departement` with those names), for a
     caller that keeps them."""
-    read_names: NameReader = names if names is not None else (lambda ids: node_names(store, ids))
+    read_names = name_reader(store, names)
     find_departement = departement_of or (lambda commune: commune_departement(store, commune, read_names))
     subject = NamedNode(iri(node_id))
     quads = _named_graphs_only(store.quads_for_pattern(subject, None, None, None))

@@ -15,7 +15,7 @@ from graph.model import Edge, Node
 from graph.oxigraph_store import OxigraphStore
 from graph.rdf import iri, rel_predicate
 from graph.rdf import node_id as id_of_iri
-from queries.actor import NameReader, node_names, subgraph_of
+from queries.actor import NameReader, name_reader, subgraph_of
 
 __all__ = ["ORGANISATION_RELATIONS", "EgoNetwork", "Facet", "ego_network"]
 
@@ -111,7 +111,7 @@ def ego_network(
     for e in around.edges:
         if e.rel in _FACET_RELATIONS and e.rel not in wanted and family(e.source) == "org":
             pointing.setdefault((e.target, e.rel), []).append(e.source)
-    read_names: NameReader = names if names is not None else (lambda ids: node_names(store, ids))
+    read_names = name_reader(store, names)
     facet_nodes = {
         target: Node(target, kind, name)
         for target, (name, kind) in read_names({t for t, _ in pointing}).items()
