@@ -18,6 +18,12 @@ The same run then measures the former path (`bench.bulk_baseline`: one `Quad` ob
 per triple to `Store.bulk_extend`) on the same generated files, in a child process
 (`--path old --generated DIR`, so that its memory is its own), and prints the ratio
 of the load steps. `--path new` skips it.
+
+RocksDB's compaction threads run at the lowest priority during the load, as in
+`maillage load` (`graph.compaction_priority`); `--compaction normal` leaves them as
+they are, for comparison. After the benchmark the store is opened again and the time
+its remaining compaction takes to settle, and that compaction's CPU, are reported:
+what the load left for later.
 Targets (issue 12): load step >= 100,000 quads/s, the whole benchmark under 90 s,
 peak memory no higher than 2.2 GiB.
 """
@@ -44,6 +50,7 @@ import pyoxigraph
 
 from bench.bulk_baseline import bulk_load_quads
 from bench.machine import dir_size, machine
+from graph.compaction_priority import compaction_cpu_seconds
 from graph.gc_pause import collector_paused
 from graph.model import Batch
 from graph.oxigraph_store import OxigraphStore
@@ -185,6 +192,7 @@ def run(
     path: str = "new",
     generated: Path | None = None,
     writers: int = 2,
+    yield_compaction: bool = True,
 ) -> dict[str, Any]:
     preset = national()
     if quick:
@@ -226,19 +234,22 @@ def run(
     steps: list[Step] = []
     started = time.perf_counter()
     cpu_started = cpu_seconds()
+    compaction_started = compaction_cpu_seconds()
     # `bulk_load` pauses the cyclic garbage collector itself (`graph.gc_pause`); the
     # former path is measured the same way
     with collector_paused(), OxigraphStore(store_path) as store:
         known = KnownNodes()
         batches = staged(real, real_steps, out_dir, known, steps, peaks)
         if path == "new":
-            quads = store.bulk_load(batches, writers=writers)
+            quads = store.bulk_load(batches, writers=writers, yield_compaction=yield_compaction)
         else:
             quads = bulk_load_quads(store, batches)
         peaks.stop("closing the bulk load")
     load_s = time.perf_counter() - started
     load_cpu_s = cpu_seconds() - cpu_started
+    load_compaction_s = compaction_cpu_seconds() - compaction_started
     total_s = time.perf_counter() - begin
+    debt = compaction_debt(store_path)
 
     result = {
         "path": path,
@@ -261,6 +272,11 @@ def run(
             "total": round(total_s, 2),
         },
         "cpu_seconds_load": round(load_cpu_s, 2),
+        "compaction": {
+            "priority": "lowest" if yield_compaction and path == "new" else "normal",
+            "cpu_seconds_in_load_step": round(load_compaction_s, 2),
+            "after_reopening": debt,
+        },
         "quads": quads,
         "quads_per_s_load": round(quads / load_s) if load_s else 0,
         "store_bytes": dir_size(store_path),
@@ -289,6 +305,25 @@ def run(
     if not keep:
         shutil.rmtree(workdir, ignore_errors=True)
     return result
+
+
+def compaction_debt(store_path: Path, *, idle_s: float = 2.0, limit_s: float = 600.0) -> dict[str, float]:
+    """What RocksDB still compacts once the loaded store is opened again (writable, as the
+    explorer and `maillage load` open it): the seconds until its compaction threads
+    have been idle for `idle_s`, and the CPU they used. A load that left less to merge
+    settles sooner."""
+    started = time.perf_counter()
+    before = compaction_cpu_seconds()
+    with OxigraphStore(store_path):
+        last = before
+        while time.perf_counter() - started < limit_s:
+            time.sleep(idle_s)
+            now = compaction_cpu_seconds()
+            if now - last < 0.05:
+                break
+            last = now
+        settled = time.perf_counter() - started - idle_s
+    return {"seconds": round(settled, 1), "cpu_seconds": round(compaction_cpu_seconds() - before, 1)}
 
 
 def baseline(workdir: Path, *, quick: bool, seed: int) -> dict[str, Any]:
@@ -327,6 +362,7 @@ def report(result: dict[str, Any]) -> str:
         f"parse generated + bulk load {sec['parse_generated_and_bulk_load']} s "
         f"(of which closing the bulk load and counting quads {sec['bulk_load_closing']} s; "
         f"CPU time of the load step {result['cpu_seconds_load']} s)",
+        _compaction_line(result),
         f"total {sec['total']} s (target < 90 s: {_met(result['targets']['total_under_90_s'])})",
         f"quads {result['quads']:,} ({result['quads_per_s_load']:,}/s over the load step; target 100,000/s: "
         f"{_met(result['targets']['load_step_100k_quads_per_s'])}), "
@@ -352,6 +388,18 @@ def report(result: dict[str, Any]) -> str:
             "the former path's quads/s",
         ]
     return "\n".join(lines)
+
+
+def _compaction_line(result: dict[str, Any]) -> str:
+    c = result.get("compaction")
+    if not c:
+        return "compaction: not measured"
+    after = c["after_reopening"]
+    return (
+        f"RocksDB compaction at {c['priority']} priority during the load: "
+        f"{c['cpu_seconds_in_load_step']} CPU s in the load step; the store reopened after it "
+        f"settled in {after['seconds']} s ({after['cpu_seconds']} CPU s of compaction)"
+    )
 
 
 def _met(ok: bool) -> str:
@@ -385,6 +433,13 @@ def main(argv: list[str] | None = None) -> int:
         default=2,
         help="new path: batches pyoxigraph's bulk loader may write at once (1: less memory, slower)",
     )
+    parser.add_argument(
+        "--compaction",
+        choices=("lowest", "normal"),
+        default="lowest",
+        help="new path: RocksDB's compaction threads during the load, at the lowest priority "
+        "(as `maillage load`) or left as they are (before issue 12's last pass)",
+    )
     args = parser.parse_args(argv)
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="maillage-national-"))
     keep = args.keep or args.workdir is not None
@@ -396,6 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         path="old" if args.path == "old" else "new",
         generated=args.generated,
         writers=args.writers,
+        yield_compaction=args.compaction == "lowest",
     )
     if args.path == "both":
         result["baseline"] = baseline(workdir, quick=args.quick, seed=args.seed)

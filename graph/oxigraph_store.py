@@ -9,6 +9,7 @@ the merged graph by default, so a fact stated by two datasets counts once and
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import shutil
@@ -25,6 +26,7 @@ import networkx as nx
 from pyoxigraph import DefaultGraph, NamedNode, Quad, QuerySolutions, Store, Triple
 
 from graph.bulk_parts import load_in_parts
+from graph.compaction_priority import compaction_yielding
 from graph.gc_pause import collector_paused
 from graph.kinds import NodeKind, RelKind
 from graph.model import Batch, Counts, Edge, LoadReport, Node, Provenance, Subgraph
@@ -236,14 +238,21 @@ class OxigraphStore:
 
     @collector_paused()
     def bulk_load(
-        self, batches: Iterable[Batch], *, chunk_bytes: int = 8 * 1024**2, writers: int = 2
+        self,
+        batches: Iterable[Batch],
+        *,
+        chunk_bytes: int = 8 * 1024**2,
+        writers: int = 2,
+        yield_compaction: bool = True,
     ) -> int:
         """Load batches into an empty store at full speed with pyoxigraph's bulk loader
         (for first loads and benchmarks, not for updates), whole or not at all.
 
         The batches are written as N-Quads text (`graph.nquads`) in large chunks, loaded
         in parts, each one call of pyoxigraph's bulk loader, two at most under way
-        (`graph.bulk_parts`); `writers`: how many batches it may write at once (1: about
+        (`graph.bulk_parts`), RocksDB's compactions at the lowest CPU priority meanwhile
+        (`graph.compaction_priority`; `yield_compaction=False` leaves them as they are, for
+        benchmarks); `writers`: how many batches it may write at once (1: about
         0.4 GiB less memory on the national preset, slower).
         A marker file in the store's directory stands for the load until it is flushed:
         a load that fails removes what it wrote, and a store reopened with the marker
@@ -257,9 +266,11 @@ class OxigraphStore:
         self._mark_bulk()
         try:
             chunks = nquads_chunks(batches, writer, chunk_bytes=chunk_bytes)
-            load_in_parts(self._store, chunks, writers=writers)
-            if self.path is not None:
-                self._store.flush()
+            # RocksDB's compactions wait for the CPU the load leaves idle (`graph.compaction_priority`)
+            with compaction_yielding() if yield_compaction else contextlib.nullcontext():
+                load_in_parts(self._store, chunks, writers=writers)
+                if self.path is not None:
+                    self._store.flush()
         except BaseException as e:
             # the failed frames hold the database: let it go, so that it can be emptied
             traceback.clear_frames(e.__traceback__)
