@@ -27,7 +27,13 @@ on the graph of `bench.neo4j_load` (`bench.synthetic.synthetic_graph`):
 6. bare without ledgers: as 3, without the ``by_source`` JSON of nodes and relations
    (what the provenance ledgers cost the server; the store cannot do without them);
 7. bare, only the ``id`` constraint: as 3, the indexes ``node_name``, ``node_kind`` and
-   ``node_location`` dropped for the step and created again after it (what they cost).
+   ``node_location`` dropped for the step and created again after it (what they cost);
+8. minimal rows, one writer then two: as many nodes and relations as the graph, but
+   the cheapest the server can write (the label ``Node`` alone, four short properties,
+   relations without properties between nodes of the same writer), in transactions of
+   `--chunk` rows; with two writers, each writes half on a session and a thread of its
+   own, at the same time (what any client could reach here with rows stripped of
+   everything the store needs, and with upserts that were not each one transaction).
 
 Each step prints its seconds, rows/s and commit time; steps 2–4 run `--repeat` times
 (the first run after a warm-up can still be slower: the JIT). The counts after steps
@@ -38,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -192,6 +199,57 @@ def bare(
     }
 
 
+MINIMAL_NODES: Final = (
+    "UNWIND $rows AS row CREATE (:Node {id: row.id, name: row.name, kind: row.kind, n: row.n})"
+)
+MINIMAL_EDGES: Final = (
+    "UNWIND $rows AS row MATCH (s:Node {id: row.source}) MATCH (t:Node {id: row.target}) "
+    "CREATE (s)-[:MINIMAL]->(t)"
+)
+
+
+Share = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+
+
+def minimal_rows(n_nodes: int, n_edges: int, writers: int) -> list[Share]:
+    """Each writer's nodes and relations (its relations join its own nodes), built once."""
+    shares: list[Share] = []
+    for writer in range(writers):
+        count = n_nodes // writers
+        nodes = [
+            {"id": f"min:{writer}:{i}", "name": f"Structure {writer}-{i}", "kind": "EI", "n": i}
+            for i in range(count)
+        ]
+        edges = [
+            {"source": f"min:{writer}:{i % count}", "target": f"min:{writer}:{(i * 7919 + 1) % count}"}
+            for i in range(n_edges // writers)
+        ]
+        shares.append((nodes, edges))
+    return shares
+
+
+def minimal(driver: Driver, shares: Sequence[Share], chunk: int) -> float:
+    """Every share written at once, one thread and one session each, nodes then relations,
+    in transactions of `chunk` rows; the seconds until all are written."""
+
+    def one(tx: ManagedTransaction, statement: str, rows: list[dict[str, Any]]) -> None:
+        tx.run(statement, rows=rows).consume()
+
+    def write(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> None:
+        with driver.session(database="neo4j") as session:
+            for statement, rows in ((MINIMAL_NODES, nodes), (MINIMAL_EDGES, edges)):
+                for start in range(0, len(rows), chunk):
+                    session.execute_write(one, statement, rows[start : start + chunk])
+
+    begun = time.perf_counter()
+    threads = [threading.Thread(target=write, args=share) for share in shares]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - begun
+
+
 def run(
     nodes: int,
     chunk: int,
@@ -296,6 +354,21 @@ def run(
                     store._schema_ready = False
                     store.ensure_schema()
                     driver.execute_query("CALL db.awaitIndexes(300)")
+            for writers in (1, 2) * repeat:
+                store.clear()
+                shares = minimal_rows(n_nodes, n_edges, writers)
+                seconds = minimal(driver, shares, chunk)
+                written = store.read("MATCH (n:Node) RETURN count(n) AS n")[0]["n"]
+                relations = store.read("MATCH ()-[r:MINIMAL]->() RETURN count(r) AS n")[0]["n"]
+                assert (written, relations) == (
+                    sum(len(s[0]) for s in shares),
+                    sum(len(s[1]) for s in shares),
+                )
+                _say(
+                    f"minimal rows, {writers} writer(s): {seconds:.2f} s, "
+                    f"{(written + relations) / seconds:,.0f} rows/s "
+                    f"({written:,} nodes, {relations:,} relations)"
+                )
         finally:
             driver.close()
 
