@@ -196,11 +196,24 @@ def test_a_query_that_needs_too_much_memory_is_stopped(aube: OxigraphStore) -> N
 
 def test_ctrl_c_stops_the_query(aube: OxigraphStore) -> None:
     before = children()  # the session's own (Neo4j, browsers) stay
-    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def ctrl_c_once_the_query_runs() -> None:
+        # as a terminal's Ctrl-C reaches the main thread, once the query's child is
+        # running (not while it is being started, however slow the machine)
+        deadline = time.monotonic() + 20
+        while not children() - before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.2)
+        signal.pthread_kill(main, signal.SIGINT)
+
+    sender = threading.Thread(target=ctrl_c_once_the_query_runs, daemon=True)
     started = time.monotonic()
-    timer.start()
+    sender.start()
     with pytest.raises(KeyboardInterrupt):
         run_sparql(aube, f"SELECT (COUNT(*) AS ?n) WHERE {{ {CARTESIAN} }}", timeout_s=60)
+    sender.join()
     assert time.monotonic() - started < 10
     assert children() == before  # the query's child is gone, reaped (no zombie left)
 
