@@ -245,8 +245,14 @@ def new_edge_properties(source: str, key: str, attrs: dict[str, Tagged] | None) 
     props["key"] = key
     props["sources"] = [source]
     props["qualified"] = attrs is not None
-    props["by_source"] = encode_ledger({source: attrs})
+    props["by_source"] = encode_ledger({source: attrs}) if attrs is not None else _bare_ledger(source)
     return props
+
+
+@cache
+def _bare_ledger(source: str) -> str:
+    """The ledger of a bare relation one dataset states (most relations), encoded once a dataset."""
+    return encode_ledger({source: None})
 
 
 def fold_edges(records: Iterable[tuple[str, str, str, str, str | None]]) -> list[Edge]:
