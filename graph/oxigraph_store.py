@@ -267,7 +267,7 @@ class OxigraphStore:
         try:
             chunks = nquads_chunks(batches, writer, chunk_bytes=chunk_bytes)
             # RocksDB's compactions wait for the CPU the load leaves idle (`graph.compaction_priority`)
-            with compaction_yielding() if yield_compaction else contextlib.nullcontext():
+            with compaction_yielding() if yield_compaction and self.path else contextlib.nullcontext():
                 load_in_parts(self._store, chunks, writers=writers)
                 if self.path is not None:
                     self._store.flush()
