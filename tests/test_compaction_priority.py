@@ -97,7 +97,7 @@ def test_a_compaction_thread_started_during_the_block_is_lowered_too() -> None:
     assert late.tid not in yielding.lowered  # given back (or gone) at the end: nothing kept
 
 
-def _batches(sizes: dict[int, int], store_dir: Path, pause: float) -> Iterator[Batch]:
+def _batches(priorities: dict[int, int], pause: float) -> Iterator[Batch]:
     """Two small datasets; between them, the priority of each compaction thread of the
     process is read (the store's own threads: RocksDB started them when it opened)."""
     for index in range(2):
@@ -109,7 +109,7 @@ def _batches(sizes: dict[int, int], store_dir: Path, pause: float) -> Iterator[B
         yield Batch(provenance=provenance, nodes=nodes)
         if index == 0:
             time.sleep(pause)  # the watcher looks every 0.2 s
-            sizes.update({tid: _priority(tid) for tid in threads_named(COMPACTION_THREADS)})
+            priorities.update({tid: _priority(tid) for tid in threads_named(COMPACTION_THREADS)})
 
 
 @pytest.mark.parametrize(("yielding", "expected"), [(True, LOWEST), (False, 0)])
@@ -120,7 +120,7 @@ def test_bulk_load_runs_the_stores_compaction_threads_at_the_lowest_priority(
     with OxigraphStore(tmp_path / "store") as store:
         compaction = threads_named(COMPACTION_THREADS)
         assert compaction, "RocksDB starts its compaction threads when the store opens"
-        quads = store.bulk_load(_batches(seen, tmp_path, 0.5), yield_compaction=yielding)
+        quads = store.bulk_load(_batches(seen, 0.5), yield_compaction=yielding)
         assert quads == 2 * 200 * 3 + 2 * 3  # type, name, effectif a node; each dataset's 3 lines
         assert set(compaction) <= set(seen)
         assert {tid: seen[tid] for tid in compaction} == dict.fromkeys(compaction, expected)
