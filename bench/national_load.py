@@ -391,9 +391,7 @@ def report(result: dict[str, Any]) -> str:
 
 
 def _compaction_line(result: dict[str, Any]) -> str:
-    c = result.get("compaction")
-    if not c:
-        return "compaction: not measured"
+    c = result["compaction"]
     after = c["after_reopening"]
     return (
         f"RocksDB compaction at {c['priority']} priority during the load: "

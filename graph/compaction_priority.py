@@ -2,8 +2,9 @@
 
 Each part of a bulk load is ingested by pyoxigraph as new sorted files, and since its
 keys are hashes they overlap the files of the parts before: RocksDB compacts them
-while the load goes on. On the national preset that compaction was 25 of the load
-step's 84 CPU seconds, taken from the two cores the parser and the writers need, and
+while the load goes on. On the national preset that compaction was 27 to 29 of the
+load step's 100 to 104 CPU seconds (`bench.national_load --compaction normal`), taken
+from the two cores the parser and the writers need, and
 merging two or three files at a time it rewrites the same data again and again.
 RocksDB's own advice for bulk loads is to hold compaction back until the load ends;
 pyoxigraph 0.5 has no option for it, but the compaction threads are threads of this

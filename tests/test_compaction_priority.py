@@ -34,19 +34,25 @@ def _priority(tid: int) -> int:
 
 
 class _Named(threading.Thread):
-    """A thread that names itself as the kernel sees it, then waits to be released."""
+    """A thread that names itself as the kernel sees it, spends `burn` seconds of CPU
+    (its CPU time then in `spent`), then waits to be released."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, burn: float = 0.0) -> None:
         super().__init__(daemon=True)
         self.kernel_name = name
+        self.burn = burn
         self.ready = threading.Event()
         self.release = threading.Event()
         self.tid = 0
+        self.spent = 0.0
 
     def run(self) -> None:
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_NAME, self.kernel_name.encode(), 0, 0, 0)
         self.tid = threading.get_native_id()
+        while time.thread_time() < self.burn:
+            pass
+        self.spent = time.thread_time()
         self.ready.set()
         self.release.wait(10)
 
@@ -128,22 +134,8 @@ def test_bulk_load_runs_the_stores_compaction_threads_at_the_lowest_priority(
             assert {tid: _priority(tid) for tid in compaction} == dict.fromkeys(compaction, 0)
 
 
-class _Burner(_Named):
-    """A named thread that spends about 0.3 s of CPU, then waits."""
-
-    def run(self) -> None:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_NAME, self.kernel_name.encode(), 0, 0, 0)
-        self.tid = threading.get_native_id()
-        while time.thread_time() < 0.3:
-            pass
-        self.spent = time.thread_time()
-        self.ready.set()
-        self.release.wait(10)
-
-
 def test_compaction_cpu_seconds_is_the_cpu_of_the_threads_so_named() -> None:
-    burner = _Burner("rocksdb:low8")
+    burner = _Named("rocksdb:low8", burn=0.3)
     burner.start()
     burner.ready.wait(10)
     try:
